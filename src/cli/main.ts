@@ -1,0 +1,13 @@
+import { registerServiceCommands } from '../app/cli.js';
+import { processIO } from './io.js';
+import { runProgram, type CommandRegistrar } from './program.js';
+
+/** Every command module of `fabgate`. */
+export const registrars: CommandRegistrar[] = [registerServiceCommands];
+
+/** Run `fabgate` with the process's arguments and exit with the command's code. */
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const code = await runProgram(argv, processIO(), registrars);
+  // `serve` returns only after a signal; other commands end here.
+  process.exitCode = code;
+}

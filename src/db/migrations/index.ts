@@ -1,0 +1,5 @@
+import { identityAndAudit } from './0001_identity_audit.js';
+import type { MigrationStep } from './helpers.js';
+
+/** The one migration history, in order. Append; never edit a step that has shipped. */
+export const migrations: MigrationStep[] = [identityAndAudit];

@@ -1,0 +1,61 @@
+import { useEffect, useState } from 'react';
+import { api, ApiError, setCsrfToken, type Session } from './api';
+import { Layout } from './components/Layout';
+import { ErrorMessage } from './components/ErrorMessage';
+import { navigate, useLocation } from './router';
+import { AuditPage } from './pages/AuditPage';
+import { HomePage } from './pages/HomePage';
+import { LoginPage } from './pages/LoginPage';
+
+export function App() {
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const { path } = useLocation();
+
+  useEffect(() => {
+    api<Session>('GET', '/api/session')
+      .then((s) => {
+        setCsrfToken(s.csrf_token);
+        setSession(s);
+      })
+      .catch((e) => {
+        if (e instanceof ApiError && e.status === 401) setSession(null);
+        else setError(e);
+      });
+  }, []);
+
+  if (error) return <ErrorMessage error={error} />;
+  if (session === undefined) return <p className="muted">Loading…</p>;
+  if (session === null) {
+    return (
+      <LoginPage
+        onLogin={(s) => {
+          setCsrfToken(s.csrf_token);
+          setSession(s);
+        }}
+      />
+    );
+  }
+
+  const logout = async () => {
+    await api('DELETE', '/api/session').catch(() => undefined);
+    setCsrfToken(null);
+    setSession(null);
+    navigate('/');
+  };
+
+  let page;
+  if (path === '/') page = <HomePage session={session} />;
+  else if (path === '/audit' && session.permissions.includes('audit:read')) page = <AuditPage />;
+  else page = (
+    <section>
+      <h1>Not found</h1>
+      <p>There is no page at <code>{path}</code> for your role.</p>
+    </section>
+  );
+  return (
+    <Layout session={session} path={path} onLogout={() => void logout()}>
+      {page}
+    </Layout>
+  );
+}

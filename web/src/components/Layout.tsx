@@ -1,0 +1,77 @@
+import type { ReactNode } from 'react';
+import type { Session } from '../api';
+import { navigate } from '../router';
+
+export interface NavItem {
+  path: string;
+  label: string;
+  /** Shown when the session holds this permission (or always when absent). */
+  permission?: string;
+  /** A module not built yet: listed, not linked. */
+  upcoming?: boolean;
+}
+
+export const NAV: NavItem[] = [
+  { path: '/', label: 'Overview' },
+  { path: '/classification', label: 'Classification', permission: 'classification:run', upcoming: true },
+  { path: '/screening', label: 'Screening', permission: 'screening:run', upcoming: true },
+  { path: '/applications', label: 'Applications', permission: 'applications:read', upcoming: true },
+  { path: '/cases', label: 'Cases', permission: 'cases:read', upcoming: true },
+  { path: '/licences', label: 'Licences', permission: 'licences:read', upcoming: true },
+  { path: '/designs', label: 'Designs & tickets', permission: 'designs:read', upcoming: true },
+  { path: '/devices', label: 'Devices', permission: 'devices:read', upcoming: true },
+  { path: '/log', label: 'Transparency log', upcoming: true },
+  { path: '/audit', label: 'Audit trail', permission: 'audit:read' },
+];
+
+export function visibleNav(session: Session): NavItem[] {
+  return NAV.filter((n) => !n.permission || session.permissions.includes(n.permission));
+}
+
+function Link({ to, children, current }: { to: string; children: ReactNode; current: boolean }) {
+  return (
+    <a
+      href={to}
+      aria-current={current ? 'page' : undefined}
+      onClick={(e) => {
+        if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        navigate(to);
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
+export function Layout({ session, path, onLogout, children }: { session: Session; path: string; onLogout: () => void; children: ReactNode }) {
+  const roleLabel = (session.role ?? 'api token').replace(/_/g, ' ');
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">Skip to content</a>
+      <header className="topbar">
+        <span className="brand">Fabgate</span>
+        <span className="who" data-testid="who">
+          <span>{session.user?.display_name ?? session.principal.id}</span>
+          <span className="badge">{roleLabel}</span>
+          <span className="muted">{session.organisation.name} · {session.organisation.kind.replace(/_/g, ' ')}</span>
+        </span>
+        <button type="button" onClick={onLogout}>Sign out</button>
+      </header>
+      <nav className="sidenav" aria-label="Modules">
+        <ul>
+          {visibleNav(session).map((n) => (
+            <li key={n.path}>
+              {n.upcoming ? (
+                <span className="upcoming" title="This module is not available in this version yet">{n.label}</span>
+              ) : (
+                <Link to={n.path} current={n.path === path}>{n.label}</Link>
+              )}
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" tabIndex={-1}>{children}</main>
+    </div>
+  );
+}
