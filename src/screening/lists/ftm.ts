@@ -70,7 +70,7 @@ export async function* parseFtmJsonLines(file: string, text: AsyncIterable<strin
     const primary = (typeof o.caption === 'string' && o.caption) || names[0];
     if (!primary) throw malformed(file, `line ${line} (${o.id})`, 'a caption or a "name" property');
     const b = new EntityBuilder(o.id, FTM_LIST, type, primary);
-    for (const n of names) b.alias(n, 'strong', /[^\u0000-\u024f]/.test(n) ? 'original_script' : 'aka');
+    for (const n of names) b.alias(n, 'strong', /[^\p{Script=Latin}\p{Script=Common}\p{Script=Inherited}]/u.test(n) ? 'original_script' : 'aka');
     for (const n of p('alias')) b.alias(n, 'strong', 'aka');
     for (const n of p('previousName')) b.alias(n, 'strong', 'previous_name');
     for (const n of p('weakAlias')) b.alias(n, 'weak', 'aka');

@@ -34,7 +34,8 @@ export function ofacCsvRole(firstRecord: string[]): OfacCsvRole | undefined {
 }
 
 /** A record that is only OFAC's end-of-file marker (0x1A, DOS EOF). */
-const isEof = (fields: string[]) => fields.length === 1 && /^[\x1a\s]*$/.test(fields[0] ?? '');
+const SUB = String.fromCharCode(0x1a);
+const isEof = (fields: string[]) => fields.length === 1 && (fields[0] ?? '').split(SUB).join('').trim() === '';
 
 export interface OfacAlias {
   type: string;
