@@ -59,7 +59,8 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the text instead of silently dropping it.
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function utf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
@@ -85,6 +86,12 @@ export function decodeUint64(bytes: Uint8Array, offset = 0): bigint {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(offset, false);
 }
 
+export function encodeUint32(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value, false);
+  return out;
+}
+
 export function decodeUint32(bytes: Uint8Array, offset = 0): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(offset, false);
 }
@@ -97,4 +104,11 @@ export function decodeUint32(bytes: Uint8Array, offset = 0): number {
 export function parseDecimal(text: string): bigint | undefined {
   if (!/^(?:0|[1-9][0-9]*)$/.test(text) || text.length > 40) return undefined;
   return BigInt(text);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when `text` has no lone surrogate, i.e. it has a UTF-8 encoding. */
+export function isWellFormedString(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
 }
