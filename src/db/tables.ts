@@ -8,5 +8,6 @@
  */
 import type { IdentityTables } from '../identity/tables.js';
 import type { AuditTables } from '../audit/tables.js';
+import type { LedgerTables } from '../ledger/tables.js';
 
-export type Tables = IdentityTables & AuditTables;
+export type Tables = IdentityTables & AuditTables & LedgerTables;
