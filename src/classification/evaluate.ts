@@ -226,7 +226,7 @@ function valueTest(cx: CompileCtx, c: Condition): (value: unknown, field: string
 
 function thresholdOf(c: Condition): unknown {
   if ('unit' in c && c.unit !== undefined) {
-    if (c.operator === 'in_range' || c.operator === 'dims_gte') return { ...('value' in c ? { value: c.value } : {}), unit: c.unit };
+    if (c.operator === 'in_range') return { ...c.value, unit: c.unit };
     return { value: c.value, unit: c.unit };
   }
   return 'value' in c ? c.value : undefined;

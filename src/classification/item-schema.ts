@@ -89,7 +89,8 @@ const monitoringSensor = z
     description: text().optional().describe('Free text for the officer: make and model of the sensor.'),
   })
   .strict()
-  .describe('One in-process (in-situ) monitoring sensor of the machine.');
+  .describe('One in-process (in-situ) monitoring sensor of the machine.')
+  .meta({ id: 'MonitoringSensor' });
 
 export const machineSchema = z
   .object({
@@ -175,7 +176,8 @@ export const machineSchema = z
       .describe("true if the machine is 'specially designed' to produce firearms or their parts (US 0B501). A general-purpose AM machine is false."),
   })
   .strict()
-  .describe('The additive-manufacturing machine.');
+  .describe('The additive-manufacturing machine.')
+  .meta({ id: 'Machine' });
 
 // ---------------------------------------------------------------- materials
 
@@ -195,7 +197,8 @@ export const compositionSchema = z
   .strict()
   .describe(
     'Chemical composition in percent by weight, one field per element (e.g. {"Al_wt_pct": 99.7, "Fe_wt_pct": 0.2}). List every element present; an element not listed is taken as absent (0 wt%).',
-  );
+  )
+  .meta({ id: 'Composition' });
 
 export const BASE_METALS = [
   'aluminium',
@@ -258,7 +261,8 @@ const stressRuptureTest = z
     rupture_life: quantity('time', 'Time to rupture (stress-rupture life, ASTM E-139).'),
   })
   .strict()
-  .describe('One stress-rupture test result.');
+  .describe('One stress-rupture test result.')
+  .meta({ id: 'StressRuptureTest' });
 
 const lowCycleFatigueTest = z
   .object({
@@ -267,7 +271,8 @@ const lowCycleFatigueTest = z
     cycles_to_failure: z.number().min(0).describe('Number of cycles to failure.'),
   })
   .strict()
-  .describe('One low-cycle-fatigue test result.');
+  .describe('One low-cycle-fatigue test result.')
+  .meta({ id: 'LowCycleFatigueTest' });
 
 const tensileTest = z
   .object({
@@ -275,7 +280,8 @@ const tensileTest = z
     ultimate_tensile_strength: quantity('pressure', 'Ultimate tensile strength measured.'),
   })
   .strict()
-  .describe('One tensile test result.');
+  .describe('One tensile test result.')
+  .meta({ id: 'TensileTest' });
 
 const machinableShape = z
   .object({
@@ -291,7 +297,8 @@ const machinableShape = z
       .describe('The three edges of a block, in any order.'),
   })
   .strict()
-  .describe('A shape the (solid) material can be machined into (US/EU 1C117.c).');
+  .describe('A shape the (solid) material can be machined into (US/EU 1C117.c).')
+  .meta({ id: 'MachinableShape' });
 
 export const materialSchema = z
   .object({
@@ -390,7 +397,8 @@ export const materialSchema = z
       .describe('Your own statement whether the material is specified in 1C002. If left out, Fabgate evaluates 1C002 itself.'),
   })
   .strict()
-  .describe('The material: powder, alloy or other feedstock.');
+  .describe('The material: powder, alloy or other feedstock.')
+  .meta({ id: 'Material' });
 
 // ---------------------------------------------------------------- parts
 
@@ -432,7 +440,8 @@ export const partSchema = z
     largest_internal_cavity_volume: quantity('volume', 'For hollow fan blades: volume of the largest single internal cavity.').optional(),
   })
   .strict()
-  .describe('The part (printed part, semi-finished product, or the part a technology or design file is for).');
+  .describe('The part (printed part, semi-finished product, or the part a technology or design file is for).')
+  .meta({ id: 'Part' });
 
 // ---------------------------------------------------------------- targets, components, software, technology, files
 
@@ -447,7 +456,8 @@ export const targetSchema = z
     part: partSchema.optional(),
   })
   .strict()
-  .describe('Specification of the item this software, technology or file is for. Fabgate classifies it to decide whether the target is a controlled item.');
+  .describe('Specification of the item this software, technology or file is for. Fabgate classifies it to decide whether the target is a controlled item.')
+  .meta({ id: 'Target' });
 
 const functions = ['development', 'production', 'use', 'operation', 'installation', 'maintenance', 'repair', 'overhaul'] as const;
 
@@ -470,7 +480,8 @@ export const softwareSchema = z
       .describe('true if the software is part-programming software that generates numerical-control codes for machining parts (released from EU 2D001).'),
   })
   .strict()
-  .describe('The software.');
+  .describe('The software.')
+  .meta({ id: 'Software' });
 
 export const technologySchema = z
   .object({
@@ -487,7 +498,8 @@ export const technologySchema = z
       .describe("true if the technology is 'required' in the sense of the General Technology Note: peculiarly responsible for reaching the controlled performance or functions."),
   })
   .strict()
-  .describe('The technology (technical data, know-how, build parameters).');
+  .describe('The technology (technical data, know-how, build parameters).')
+  .meta({ id: 'Technology' });
 
 export const fileSchema = z
   .object({
@@ -506,7 +518,8 @@ export const fileSchema = z
       .describe('true if the file is (or will be) made available by posting on the internet (15 CFR 734.7(c)).'),
   })
   .strict()
-  .describe('The design or build file.');
+  .describe('The design or build file.')
+  .meta({ id: 'File' });
 
 export const componentSchema = z
   .object({
@@ -524,7 +537,8 @@ export const componentSchema = z
       .describe("US only: release paragraphs of the 'specially designed' definition (15 CFR 772.1 (b)(1)-(6)) you claim for the component, e.g. b3 (same form, fit and function as a part in production that is not controlled). Leave out if none is claimed."),
   })
   .strict()
-  .describe('The machine component, part or sub-assembly.');
+  .describe('The machine component, part or sub-assembly.')
+  .meta({ id: 'Component' });
 
 export const exclusionsSchema = z
   .object({
@@ -550,7 +564,8 @@ export const exclusionsSchema = z
       .describe('Claim (software, EU): generally available to the public by being sold from stock at retail without restriction and designed for installation by the user (General Software Note a).'),
   })
   .strict()
-  .describe('Exclusions and releases you claim. A claim left out is not applied.');
+  .describe('Exclusions and releases you claim. A claim left out is not applied.')
+  .meta({ id: 'Exclusions' });
 
 // ---------------------------------------------------------------- the item
 
