@@ -52,6 +52,11 @@ export interface ListLoad {
 
 export interface OpenListsOptions {
   format?: ListFormat | 'auto';
+  /**
+   * Called instead of failing for OFAC alias/address files whose primary file is
+   * not in the load (when scanning a folder that holds such leftovers).
+   */
+  onIncomplete?: (files: string[], reason: string) => void;
 }
 
 interface Part {
@@ -82,7 +87,16 @@ export async function openLists(inputs: ListInput[], opts: OpenListsOptions = {}
       else ofacGroups.set(key, [p]);
     } else loads.push(singleLoad(p));
   }
-  for (const group of ofacGroups.values()) loads.push(ofacCsvLoad(group));
+  for (const group of ofacGroups.values()) {
+    if (opts.onIncomplete && !group.some((p) => (p.detected as { role: OfacCsvRole }).role === 'primary')) {
+      opts.onIncomplete(
+        group.map((p) => p.input.name),
+        'OFAC alias/address/comment files without their primary file',
+      );
+      continue;
+    }
+    loads.push(ofacCsvLoad(group));
+  }
   return loads;
 }
 

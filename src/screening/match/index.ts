@@ -45,7 +45,9 @@ export const KIND_WEIGHT: Record<TokenKind, number> = {
 /** Tokens shorter than this get no typo neighbourhood (one edit in "ali" is another name). */
 export const MIN_TYPO_LENGTH = 4;
 /** Jaro–Winkler below this is not a typo of the same token. */
-export const TYPO_MIN_SIM = 0.86;
+export const TYPO_MIN_SIM = 0.85;
+/** Similarity of a token to one half of the same words run together. */
+export const JOINED_SIM = 0.9;
 /** Similarity given to tokens that agree in their consonant skeleton only. */
 export const SKELETON_SIM = 0.82;
 
@@ -348,7 +350,7 @@ export class ScreeningIndex {
    * Tokens of the vocabulary a query token reaches, with their similarity:
    * the token itself, its typo neighbours and its skeleton neighbours.
    */
-  neighbours(folded: string, kind: TokenKind, abjad: boolean, out: Neighbour[]): void {
+  neighbours(folded: string, kind: TokenKind, abjad: boolean, out: Neighbour[], next?: string): void {
     out.length = 0;
     const d = this.d;
     const exact = d.vocab.get(folded);
@@ -371,6 +373,21 @@ export class ScreeningIndex {
       };
       probe(fnv1a(folded, SEED_DEL));
       for (let i = 0; i < folded.length; i++) probe(fnv1a(folded.slice(0, i) + folded.slice(i + 1), SEED_DEL));
+    }
+    // Words run together or split apart: "sergeilavrov" reaches "sergei" and "lavrov"; the caller
+    // passes the next query token so "good" + "will" reaches "goodwill".
+    if (exact === undefined && folded.length >= 6) {
+      for (let k = 3; k <= folded.length - 3; k++) {
+        const a = d.vocab.get(folded.slice(0, k));
+        if (a === undefined) continue;
+        const b = d.vocab.get(folded.slice(k));
+        if (b === undefined) continue;
+        for (const v of [a, b]) if (seen(v) < 0) out.push({ token: v, sim: JOINED_SIM });
+      }
+    }
+    if (next !== undefined) {
+      const v = d.vocab.get(folded + next);
+      if (v !== undefined && seen(v) < 0) out.push({ token: v, sim: JOINED_SIM });
     }
     const sk = skeleton(folded);
     // Latin spellings meet on skeletons of three consonants or more; abjad-written tokens carry few letters, so any length.

@@ -21,7 +21,7 @@ import { countryCode } from '../lists/countries.js';
 import { parseDates } from '../lists/dates.js';
 import type { EntityType } from '../model.js';
 import { TokenKind, normaliseName, type NormalisedName } from '../normalise/name.js';
-import { KIND_WEIGHT, NAME_ORIGINAL, NAME_PREVIOUS, NAME_PRIMARY, NAME_WEAK, SKELETON_SIM, type EntityFacts, type Neighbour, type ScreeningIndex } from './index.js';
+import { KIND_WEIGHT, NAME_ORIGINAL, NAME_PREVIOUS, NAME_PRIMARY, NAME_WEAK, SKELETON_SIM, TYPO_MIN_SIM, type EntityFacts, type Neighbour, type ScreeningIndex } from './index.js';
 import { jaroWinkler } from './similarity.js';
 import { DEFAULT_THRESHOLD, type Evidence, type Explanation, type Match, type Party, type ScreenOptions, type TokenMatch } from './types.js';
 
@@ -35,9 +35,9 @@ const MAX_ROWS = 8192;
 export const DEFAULT_CANDIDATES = 64;
 /** A candidate must reach this share of the query's weight through shared tokens. */
 const MIN_BOUND_SHARE = 0.3;
-/** Pairs below this similarity are not a match (initials are 0.7, legal forms are handled apart). */
+/** Pairs below this similarity are not a match (initials are 0.72, legal forms are handled apart). */
 const MIN_PAIR_SIM = 0.7;
-const INITIAL_SIM = 0.7;
+const INITIAL_SIM = 0.72;
 const LEGAL_DIFFERS_SIM = 0.5;
 /** Unmatched listed tokens cost this share of their weight. */
 const UNMATCHED_LIST_COST = 0.5;
@@ -128,7 +128,17 @@ export class Screener {
       if (score >= threshold) out.push({ e, name: b.name, score, evidence, nameScore: b.score });
     }
     out.sort((a, b) => b.score - a.score || a.e - b.e);
-    return out.slice(0, limit).map((r) => this.explain(q, r.e, r.name, r.score, r.nameScore, r.evidence));
+    // The same entity loaded from two versions or two files of one list is one match.
+    const seen = new Set<string>();
+    const matches: Match[] = [];
+    for (const r of out) {
+      if (matches.length >= limit) break;
+      const key = `${d.lists[d.entityList[r.e]!]}\u0000${d.entityId[r.e]}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      matches.push(this.explain(q, r.e, r.name, r.score, r.nameScore, r.evidence));
+    }
+    return matches;
   }
 
   private prepare(party: Party): QueryState | undefined {
@@ -149,7 +159,7 @@ export class Screener {
     for (let i = 0; i < count; i++) {
       const kind = n.kinds[i]!;
       if (kind === TokenKind.Legal) hasLegal = true;
-      this.index.neighbours(n.folded[i]!, kind, n.abjad[i]!, this.nb);
+      this.index.neighbours(n.folded[i]!, kind, n.abjad[i]!, this.nb, i + 1 < count && n.kinds[i + 1] !== TokenKind.Legal ? n.folded[i + 1] : undefined);
       let rar = 1;
       let bestSim = 0;
       for (const { token, sim } of this.nb) {
@@ -202,7 +212,7 @@ export class Screener {
       if (kind === TokenKind.Initial) continue;
       if (distinctive && kind !== TokenKind.Name && kind !== TokenKind.Number) continue;
       total += weight[i]!;
-      this.index.neighbours(n.folded[i]!, kind, n.abjad[i]!, this.nb);
+      this.index.neighbours(n.folded[i]!, kind, n.abjad[i]!, this.nb, i + 1 < count && n.kinds[i + 1] !== TokenKind.Legal ? n.folded[i + 1] : undefined);
       for (const { token, sim } of this.nb) {
         const c = sim * weight[i]!;
         const end = d.postOff[token + 1]!;
@@ -258,6 +268,11 @@ export class Screener {
           if (qk === TokenKind.Legal && vk === TokenKind.Legal) s = LEGAL_DIFFERS_SIM;
           else if (qk === TokenKind.Initial && vk !== TokenKind.Legal && d.vocabStr[v]!.charCodeAt(0) === n.folded[i]!.charCodeAt(0)) s = INITIAL_SIM;
           else if (vk === TokenKind.Initial && qk !== TokenKind.Legal && n.folded[i]!.charCodeAt(0) === d.vocabStr[v]!.charCodeAt(0)) s = INITIAL_SIM;
+          else if ((qk === TokenKind.Name || qk === TokenKind.Particle) && (vk === TokenKind.Name || vk === TokenKind.Particle)) {
+            // Typos beyond the one-edit neighbourhood (two substitutions, "Merkur" / "Merkel").
+            const jw = jaroWinkler(n.folded[i]!, d.vocabStr[v]!);
+            if (jw >= TYPO_MIN_SIM) s = Math.min(0.95, jw);
+          }
         }
         S[i * MAX_NAME_TOKENS + j] = s;
       }
