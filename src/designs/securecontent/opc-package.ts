@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { contentTypeOf, parseContentTypes, type ContentTypes } from './content-types.js';
 import { designError } from './errors.js';
 import type { ArchiveLimits } from './limits.js';
@@ -45,6 +46,12 @@ const ESSENTIAL_RELATIONSHIPS = new Set<string>([CORE.modelRel, CORE.textureRel,
 export class OpcPackage {
   readonly parts: ReadonlyMap<string, PackagePart>;
   readonly findings: PackageFinding[];
+  /**
+   * SHA-256 and size of the parts this object parsed (content types,
+   * relationships), taken from the very bytes parsed, so a manifest check
+   * covers what was interpreted rather than a second read.
+   */
+  readonly parsedDigests: ReadonlyMap<string, { sha256: string; size: number }>;
   readonly #relationships: Map<string, Relationship[]>;
   readonly #byKey: Map<string, PackagePart>;
 
@@ -56,8 +63,10 @@ export class OpcPackage {
     findings: PackageFinding[],
     /** The root 3D model part named by the (first) StartPart relationship. */
     readonly startPart: string | undefined,
+    parsedDigests: Map<string, { sha256: string; size: number }>,
   ) {
     this.parts = parts;
+    this.parsedDigests = parsedDigests;
     this.#relationships = relationships;
     this.findings = findings;
     this.#byKey = new Map([...parts.values()].map((p) => [partNameKey(p.partName), p]));
@@ -108,7 +117,13 @@ export class OpcPackage {
 
     const typesEntry = zip.entry(OPC.contentTypesPart);
     if (!typesEntry) throw designError('DESIGN_PACKAGE_INVALID', 'the package has no [Content_Types].xml', { reason: 'content-types-missing' });
-    const contentTypes = parseContentTypes(await zip.readEntry(typesEntry.partName, zip.limits.maxXmlPartBytes));
+    const parsedDigests = new Map<string, { sha256: string; size: number }>();
+    const readXml = async (name: string) => {
+      const bytes = await zip.readEntry(name, zip.limits.maxXmlPartBytes);
+      parsedDigests.set(name, { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length });
+      return bytes;
+    };
+    const contentTypes = parseContentTypes(await readXml(typesEntry.partName));
     for (const w of contentTypes.warnings) add('warning', 'CONTENT_TYPE_PART_NAME', w, OPC.contentTypesPart);
 
     const parts = new Map<string, PackagePart>();
@@ -116,7 +131,8 @@ export class OpcPackage {
       if (entry.partName === typesEntry.partName) continue;
       assertPartName(entry.partName, 'ZIP entry');
       const contentType = contentTypeOf(contentTypes, entry.partName);
-      if (!contentType) add('error', 'PART_WITHOUT_CONTENT_TYPE', `part '${entry.partName}' has no content type`, entry.partName);
+      // OPC requires a content type for every part; PrusaSlicer writes its .config parts without one.
+      if (!contentType) add(strictly, 'PART_WITHOUT_CONTENT_TYPE', `part '${entry.partName}' has no content type`, entry.partName);
       parts.set(entry.partName, { partName: entry.partName, contentType, size: entry.uncompressedSize, entry });
     }
     const exists = (name: string) => zip.entry(name) !== undefined && partNameKey(name) !== partNameKey(OPC.contentTypesPart);
@@ -133,7 +149,7 @@ export class OpcPackage {
       if (part.contentType !== OPC.relationshipsContentType) {
         add('warning', 'RELATIONSHIPS_CONTENT_TYPE', `'${part.partName}' has content type '${part.contentType ?? ''}'`, part.partName);
       }
-      const rels = parseRelationships(await zip.readEntry(part.partName, zip.limits.maxXmlPartBytes), part.partName, source);
+      const rels = parseRelationships(await readXml(part.partName), part.partName, source);
       relationships.set(source, rels);
       const printTickets = rels.filter((r) => r.type === CORE.printTicketRel);
       if (printTickets.length > 1) add('error', 'PRINT_TICKET_MULTIPLE', `'${source}' has ${printTickets.length} print ticket relationships (3MF core §2.1.4 allows one)`, part.partName);
@@ -171,6 +187,6 @@ export class OpcPackage {
         if (type !== CORE.modelContentType) add('error', 'START_PART_CONTENT_TYPE', `the root model part '${startPart}' has content type '${type ?? ''}'`, startPart);
       }
     }
-    return new OpcPackage(zip, contentTypes, parts, relationships, findings, startPart);
+    return new OpcPackage(zip, contentTypes, parts, relationships, findings, startPart, parsedDigests);
   }
 }

@@ -1,0 +1,145 @@
+import { createHash, type KeyObject } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { designError } from './errors.js';
+import type { Keystore } from './keystore.js';
+import { bindingAad, looksLikeFabgateAad, manifestHash, parseManifest, verifyManifestSignature, type Manifest, type ManifestPart } from './manifest.js';
+import type { OpcPackage } from './opc-package.js';
+import { partNameKey } from './part-names.js';
+import { chain } from './safe-zip.js';
+import { FABGATE, OPC } from './vocabulary.js';
+
+/**
+ * Checks a package against its Fabgate manifest before anything is decrypted:
+ * the signature (and signer), the inventory (no unknown, missing or
+ * re-flagged part), the AAD binding of every encrypted part, and, unless the
+ * caller defers it to the read, the SHA-256 of every part.
+ */
+
+export type ManifestStatus = 'absent' | 'unsigned' | 'verified';
+
+export interface ManifestReport {
+  status: ManifestStatus;
+  /** Hex SHA-256 of the manifest part (absent without a manifest). */
+  hash?: string;
+  sealId?: string;
+  /** Hex SHA-256 of the signer's SPKI. */
+  signerKeyId?: string;
+  /** True once every part's digest matched (false when digests are checked while reading). */
+  digestsVerified: boolean;
+}
+
+export interface ManifestCheckOptions {
+  /** Only manifests signed by one of these keys are accepted (and a signature is then required). */
+  trustedSigners?: readonly KeyObject[];
+  /** Refuse a package without a manifest (DESIGN_MANIFEST_MISSING). */
+  requireManifest?: boolean;
+  /** Refuse an unsigned manifest (DESIGN_MANIFEST_INVALID). */
+  requireSignature?: boolean;
+  /** Hash every part now (default true); false defers the check to the end of each read. */
+  verifyDigests?: boolean;
+}
+
+export interface ManifestCheck {
+  report: ManifestReport;
+  manifest?: Manifest;
+  /** The manifest entry per part-name key, for the checks at the end of each read. */
+  expected: ReadonlyMap<string, ManifestPart>;
+}
+
+function mismatch(message: string, reason: string, part?: string) {
+  return designError('DESIGN_PART_MISMATCH', message, { reason, ...(part ? { part } : {}) });
+}
+
+export async function checkManifest(
+  pkg: OpcPackage,
+  keystore: { keystore: Keystore; part: string; sha256: string; size: number } | undefined,
+  options: ManifestCheckOptions = {},
+): Promise<ManifestCheck> {
+  const rels = pkg.relationshipsFrom('/').filter((r) => r.type === FABGATE.manifestRel);
+  if (rels.length > 1) throw designError('DESIGN_MANIFEST_INVALID', 'the package names more than one Fabgate manifest', { reason: 'multiple' });
+  const manifestPart = rels[0]?.targetPart ? pkg.part(rels[0].targetPart) : undefined;
+  if (!manifestPart) {
+    if (pkg.part(FABGATE.manifestPart)) {
+      throw designError('DESIGN_MANIFEST_INVALID', `'${FABGATE.manifestPart}' is present but not related from _rels/.rels`, { reason: 'unrelated' });
+    }
+    const bound = keystore?.keystore.groups.some((g) => g.resources.some((r) => looksLikeFabgateAad(r.cek.aad)));
+    if (bound) {
+      // Parts sealed by Fabgate but no manifest: someone removed it.
+      throw designError('DESIGN_MANIFEST_MISSING', 'the encrypted parts are bound to a Fabgate manifest, which has been removed', { reason: 'stripped' });
+    }
+    if (options.requireManifest || options.trustedSigners) throw designError('DESIGN_MANIFEST_MISSING', 'the package has no Fabgate manifest', { reason: 'absent' });
+    return { report: { status: 'absent', digestsVerified: false }, expected: new Map() };
+  }
+
+  const bytes = await pkg.zip.readEntry(manifestPart.partName, 8 * 1024 * 1024, { verifyCrc: true });
+  const manifest = parseManifest(bytes);
+  const hash = manifestHash(bytes);
+  if (!manifest.signature) {
+    if (options.trustedSigners) throw designError('DESIGN_SIGNER_UNTRUSTED', 'the manifest is unsigned, and signed manifests are required', { reason: 'unsigned' });
+    if (options.requireSignature) throw designError('DESIGN_MANIFEST_INVALID', 'the manifest is unsigned', { reason: 'unsigned' });
+  }
+  const { signerKeyId } = verifyManifestSignature(manifest, options.trustedSigners);
+
+  // Inventory: every part but the manifest itself, [Content_Types].xml included.
+  const expected = new Map(manifest.parts.map((p) => [partNameKey(p.name), p]));
+  const present = new Map<string, string>();
+  for (const name of [...pkg.parts.keys(), OPC.contentTypesPart]) {
+    if (partNameKey(name) !== partNameKey(manifestPart.partName)) present.set(partNameKey(name), name);
+  }
+  for (const [key, name] of present) if (!expected.has(key)) throw mismatch(`'${name}' is not listed in the manifest`, 'unknown-part', name);
+  for (const [key, p] of expected) if (!present.has(key)) throw mismatch(`'${p.name}' is listed in the manifest but missing`, 'missing-part', p.name);
+
+  // Encryption flags and AAD bindings agree with the keystore.
+  const encrypted = new Map<string, Buffer | undefined>();
+  for (const g of keystore?.keystore.groups ?? []) for (const r of g.resources) encrypted.set(partNameKey(r.path), r.cek.aad);
+  for (const [key, p] of expected) {
+    if (p.encrypted !== encrypted.has(key)) {
+      throw mismatch(`'${p.name}' is ${p.encrypted ? '' : 'not '}encrypted in the manifest but ${p.encrypted ? 'not ' : ''}in the keystore`, 'encryption-flag', p.name);
+    }
+    if (p.encrypted) {
+      const aad = encrypted.get(key);
+      if (!aad || !bindingAad(manifest.sealId, p.name).equals(aad)) {
+        throw mismatch(`the keystore AAD of '${p.name}' is not bound to this manifest and part name`, 'aad-binding', p.name);
+      }
+    }
+  }
+
+  let digestsVerified = false;
+  if (options.verifyDigests !== false) {
+    for (const [key, p] of expected) {
+      const name = present.get(key)!;
+      let actual = pkg.parsedDigests.get(name);
+      if (!actual && keystore && partNameKey(keystore.part) === key) actual = { sha256: keystore.sha256, size: keystore.size };
+      if (!actual) {
+        const check = new DigestCheck(p);
+        for await (const _ of chain(pkg.zip.openEntry(name, { verifyCrc: false }), [], check, (e) => e as Error)) void _;
+        continue;
+      }
+      if (actual.size !== p.size || actual.sha256 !== p.sha256) throw mismatch(`'${p.name}' differs from the manifest`, 'digest', p.name);
+    }
+    digestsVerified = true;
+  }
+  const status: ManifestStatus = manifest.signature ? 'verified' : 'unsigned';
+  return { report: { status, hash, sealId: manifest.sealId, ...(signerKeyId ? { signerKeyId } : {}), digestsVerified }, manifest, expected };
+}
+
+/** Passes bytes through and fails at the end unless their size and SHA-256 match the manifest entry. */
+export class DigestCheck extends Transform {
+  readonly #hash = createHash('sha256');
+  #size = 0;
+  constructor(private readonly entry: ManifestPart) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.#size += chunk.length;
+    if (this.#size > this.entry.size) return cb(mismatch(`'${this.entry.name}' is longer than the manifest says`, 'digest', this.entry.name));
+    this.#hash.update(chunk);
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.#size !== this.entry.size || this.#hash.digest('hex') !== this.entry.sha256) {
+      return cb(mismatch(`'${this.entry.name}' differs from the manifest`, 'digest', this.entry.name));
+    }
+    cb();
+  }
+}
