@@ -3,9 +3,11 @@
  * Street_Address, City, State, Country, Postal_Code, Effective_Date,
  * Expiration_Date, Standard_Order, Last_Update, Action, FR_Citation.
  *
- * The DPL carries no identifier, so entity_id is `dpl#` + 12 hex digits of the
- * SHA-256 of name and effective date (the order that denied the person), which
- * stays stable when BIS updates an address.
+ * The DPL has one row per (denied party, address): rows with the same name and
+ * effective date (one denial order) form one entity with several addresses. The
+ * DPL carries no identifier, so entity_id is `dpl#` + 12 hex digits of the
+ * SHA-256 of name and effective date, which stays stable when BIS updates an
+ * address. The file is small (hundreds of rows); rows are grouped in memory.
  */
 import { createHash } from 'node:crypto';
 import type { ListEntity } from '../model.js';
@@ -16,8 +18,9 @@ import { malformed } from './errors.js';
 export const DPL_LIST = 'us-bis-dpl';
 export const DPL_HEADER = ['Name', 'Street_Address', 'City', 'State', 'Country', 'Postal_Code', 'Effective_Date', 'Expiration_Date', 'Standard_Order', 'Last_Update', 'Action', 'FR_Citation'];
 
-export async function* parseBisDpl(file: string, text: AsyncIterable<string>): AsyncGenerator<ListEntity> {
+export async function* parseBisDpl(file: string, text: AsyncIterable<string>, tally: { records?: number } = {}): AsyncGenerator<ListEntity> {
   let header = false;
+  const groups = new Map<string, EntityBuilder>();
   for await (const { fields, line } of csvRows(file, text, { delimiter: '\t', relaxQuotes: true })) {
     if (!header) {
       const h = fields.map((f) => f.trim());
@@ -25,16 +28,22 @@ export async function* parseBisDpl(file: string, text: AsyncIterable<string>): A
       header = true;
       continue;
     }
+    tally.records = (tally.records ?? 0) + 1;
     if (fields.length !== DPL_HEADER.length) throw malformed(file, `line ${line}`, `${DPL_HEADER.length} tab-separated fields`, String(fields.length));
     const [name, street, city, state, country, postal, effective, expiration, , , action, citation] = fields.map((f) => f.trim()) as string[];
     if (!name) throw malformed(file, `line ${line}`, 'a Name');
-    const id = 'dpl#' + createHash('sha256').update(`${name}\n${effective}`).digest('hex').slice(0, 12);
-    // The DPL lists both people and companies without saying which.
-    const b = new EntityBuilder(id, DPL_LIST, 'unknown', name!);
+    const key = `${name}\n${effective}`;
+    let b = groups.get(key);
+    if (!b) {
+      const id = 'dpl#' + createHash('sha256').update(key).digest('hex').slice(0, 12);
+      // The DPL lists both people and companies without saying which.
+      b = new EntityBuilder(id, DPL_LIST, 'unknown', name);
+      b.programme('Denied Persons List');
+      b.remarks = [effective && `effective ${effective}`, expiration && `expires ${expiration}`, action, citation].filter((x) => x).join('; ');
+      groups.set(key, b);
+    }
     b.address([street, city, state, postal], country);
-    b.programme('Denied Persons List');
-    b.remarks = [effective && `effective ${effective}`, expiration && `expires ${expiration}`, action, citation].filter((x) => x).join('; ');
-    yield b.build();
   }
   if (!header) throw malformed(file, 'line 1', 'a header row');
+  for (const b of groups.values()) yield b.build();
 }

@@ -158,7 +158,7 @@ function singleLoad(p: Part): ListLoad {
     let skipped = 0;
     let gen: AsyncGenerator<ListEntity>;
     const meta: Record<string, string | number | undefined> = {};
-    const tally = { skipped: 0 };
+    const tally: { skipped: number; records?: number } = { skipped: 0 };
     switch (d.format) {
       case 'un':
         gen = parseUnXml(file, text, meta);
@@ -176,10 +176,10 @@ function singleLoad(p: Part): ListLoad {
         gen = d.variant === 'jsonl' ? parseFtmJsonLines(file, text, tally) : parseTargetsSimpleCsv(file, text);
         break;
       case 'uk':
-        gen = parseUkConList(file, text, meta);
+        gen = parseUkConList(file, text, meta, tally);
         break;
       case 'bis-dpl':
-        gen = parseBisDpl(file, text);
+        gen = parseBisDpl(file, text, tally);
         break;
       case 'dod-1260h':
         gen = parseDod1260h(file, text);
@@ -192,8 +192,9 @@ function singleLoad(p: Part): ListLoad {
       yield e;
     }
     skipped = tally.skipped;
-    state.files.push({ name: file, sha256: hash.digest('hex'), records: records + skipped });
-    state.counts.records[file] = records + skipped;
+    const sourceRecords = tally.records ?? records + skipped;
+    state.files.push({ name: file, sha256: hash.digest('hex'), records: sourceRecords });
+    state.counts.records[file] = sourceRecords;
     if (skipped) state.counts.skipped[file] = skipped;
     const date = meta.dateGenerated ?? meta.publishDate ?? meta.generationDate ?? meta.lastUpdated;
     if (date !== undefined) state.meta.date = String(date);

@@ -23,7 +23,7 @@ export const UK_REQUIRED = ['Name 6', 'Group ID', 'Group Type', 'Alias Type'] as
 
 const TYPES: Record<string, EntityType> = { individual: 'person', entity: 'organisation', ship: 'vessel' };
 
-export async function* parseUkConList(file: string, text: AsyncIterable<string>, meta: { lastUpdated?: string } = {}): AsyncGenerator<ListEntity> {
+export async function* parseUkConList(file: string, text: AsyncIterable<string>, meta: { lastUpdated?: string } = {}, tally: { records?: number } = {}): AsyncGenerator<ListEntity> {
   let col: Record<string, number> | undefined;
   let width = 0;
   let first = true;
@@ -43,6 +43,7 @@ export async function* parseUkConList(file: string, text: AsyncIterable<string>,
       for (const req of UK_REQUIRED) if (col[req] === undefined) throw malformed(file, `line ${line} (header)`, `a "${req}" column (OFSI ConList.csv)`, h.join(','));
       continue;
     }
+    tally.records = (tally.records ?? 0) + 1;
     if (fields.length < width) throw malformed(file, `line ${line}`, `${width} fields`, String(fields.length));
     const c = col;
     const get = (k: string) => (c[k] === undefined ? '' : (fields[c[k]!] ?? '').trim());

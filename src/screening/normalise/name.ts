@@ -41,7 +41,9 @@ export interface NormalisedName {
 const ABJAD = /[\u0590-\u05FF\u0600-\u06FF\u0700-\u074F\u0750-\u077F\u0780-\u07BF\u08A0-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/u;
 const SYLLABIC = /[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\uAC00-\uD7AF\u3040-\u30FF]/u;
 /** Word separators: anything that is not a letter, mark, digit or an in-word apostrophe. */
-const SPLIT = /[^\p{L}\p{M}\p{N}'’ʼ`´]+/u;
+const SPLIT = /[^\p{L}\p{M}\p{N}'’ʼ`´@]+/u;
+/** A canonical legal-form token read back in (normalising normalised text changes nothing). */
+const CANONICAL = /^@(?:jsc|llc|corp|lp|soe|npo)$/;
 const APOSTROPHES = /['’ʼ`´]/g;
 
 export interface NormaliseOptions {
@@ -75,12 +77,12 @@ export function normaliseName(raw: string, opts: NormaliseOptions = {}): Normali
     } else pushAscii(word, isAbjad, tokens, abjad);
   }
   const folded = tokens.map(foldToken);
-  const kinds: TokenKind[] = tokens.map((t) => (/^\d+$/.test(t) ? TokenKind.Number : t.length === 1 ? TokenKind.Initial : PARTICLES.has(t) ? TokenKind.Particle : BUSINESS_WORDS.has(t) ? TokenKind.Business : TokenKind.Name));
+  const kinds: TokenKind[] = tokens.map((t) => (t.startsWith('@') ? TokenKind.Legal : /^\d+$/.test(t) ? TokenKind.Number : t.length === 1 ? TokenKind.Initial : PARTICLES.has(t) ? TokenKind.Particle : BUSINESS_WORDS.has(t) ? TokenKind.Business : TokenKind.Name));
 
   // Legal forms: multi-word phrases anywhere; a single short token only at either end of a name of two or more words.
   const out: NormalisedName = { tokens: [], folded: [], kinds: [], abjad: [], dropped: [] };
   for (let i = 0; i < tokens.length; ) {
-    const lf = opts.person ? undefined : legalFormAt(folded, i);
+    const lf = opts.person || kinds[i] === TokenKind.Legal ? undefined : legalFormAt(folded, i);
     if (lf) {
       const acceptable = lf.length > 1 || singleFormCounts(folded[i]!, i, tokens.length);
       if (acceptable) {
@@ -112,6 +114,11 @@ export function normaliseName(raw: string, opts: NormaliseOptions = {}): Normali
 }
 
 function pushAscii(word: string, isAbjad: boolean, tokens: string[], abjad: boolean[]): void {
+  if (CANONICAL.test(word)) {
+    tokens.push(word);
+    abjad.push(false);
+    return;
+  }
   const ascii = anyAscii(word.replace(APOSTROPHES, '')).toLowerCase();
   for (const t of ascii.split(/[^a-z0-9]+/)) {
     if (!t) continue;
