@@ -81,6 +81,8 @@ export interface VerifiedCheckpoint extends Checkpoint {
   /** The note text the log signed. */
   readonly text: string;
   readonly note: OpenedNote;
+  /** The log keys whose signatures verified, as "<name>+<hex key ID>". */
+  readonly signedBy: readonly string[];
   /** Witness cosignatures that verified. */
   readonly cosignatures: readonly Cosignature[];
 }
@@ -90,7 +92,8 @@ export function openCheckpoint(note: Uint8Array | string, policy: CheckpointPoli
   const witnesses = policy.witnesses ?? [];
   const opened = openNote(note, [...policy.logKeys, ...witnesses], policy.limits);
   // A witness-only note is not a checkpoint of this log: the log must have signed it.
-  if (!opened.verified.some((s) => policy.logKeys.includes(s.verifier))) {
+  const signedBy = opened.verified.filter((s) => policy.logKeys.includes(s.verifier)).map((s) => `${s.name}+${keyIdHex(s.keyId)}`);
+  if (signedBy.length === 0) {
     throw new LedgerError('LEDGER_NOTE_UNVERIFIED', 'the checkpoint carries no signature by the log key');
   }
   const checkpoint = parseCheckpoint(opened.text);
@@ -114,5 +117,5 @@ export function openCheckpoint(note: Uint8Array | string, policy: CheckpointPoli
       required: quorum,
     });
   }
-  return { ...checkpoint, text: opened.text, note: opened, cosignatures };
+  return { ...checkpoint, text: opened.text, note: opened, signedBy, cosignatures };
 }

@@ -39,6 +39,8 @@ const LEDGER_ERRORS = {
   LEDGER_KEY_MALFORMED: 'invalid_input',
   /** A key's declared key ID is not the one its name and public key produce. */
   LEDGER_KEY_ID_MISMATCH: 'invalid_input',
+  /** No verifier key was given or could be found. */
+  LEDGER_KEY_MISSING: 'invalid_input',
   /** A key uses a signature type this implementation does not support. */
   LEDGER_KEY_ALGORITHM: 'invalid_input',
 
@@ -62,6 +64,8 @@ const LEDGER_ERRORS = {
 
   /** A c2sp.org/tlog-proof file is malformed. */
   LEDGER_RECEIPT_MALFORMED: 'invalid_input',
+  /** A receipt, entry or key file cannot be read. */
+  LEDGER_INPUT_UNREADABLE: 'invalid_input',
   /** A receipt carries no entry and none was supplied, so inclusion cannot be checked. */
   LEDGER_RECEIPT_NO_ENTRY: 'invalid_input',
 
