@@ -293,3 +293,21 @@ async function openWith(pkg: OpcPackage, options: OpenOptions): Promise<Protecte
   const maxPartBytes = options.maxPartBytes ?? pkg.zip.limits.maxEntryBytes;
   return new ProtectedPackage(pkg, ks?.keystore, report, consumerIndex, parts, unlocked, expected, maxPartBytes, warnings);
 }
+
+/**
+ * The design manifest hash of a protected package (hex SHA-256 of its signed
+ * Fabgate manifest part), after checking the manifest against the package:
+ * signature (against `trustedSigners` when given), inventory, AAD bindings
+ * and part digests. This is the value a print ticket binds to.
+ */
+export async function readDesignManifestHash(source: ZipSource, options: ManifestCheckOptions & { limits?: Partial<ArchiveLimits> } = {}): Promise<string> {
+  const pkg = await OpcPackage.open(source, { limits: options.limits });
+  try {
+    pkg.assertNoErrors();
+    const ks = await readPackageKeystore(pkg);
+    const { report } = await checkManifest(pkg, ks, { ...options, requireManifest: true });
+    return report.hash!;
+  } finally {
+    await pkg.close();
+  }
+}

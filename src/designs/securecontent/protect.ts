@@ -15,7 +15,7 @@ import { OpcPackage } from './opc-package.js';
 import { isRelsPart, partExtension, partNameKey, relsPartNameFor } from './part-names.js';
 import { encryptPart, Tap } from './part-cipher.js';
 import { serializeRelationships, type Relationship } from './relationships.js';
-import type { ZipSource } from './safe-zip.js';
+import { chain, type ZipSource } from './safe-zip.js';
 import { buildShellModel } from './shell-model.js';
 import { CORE, FABGATE, OPC, SECURE } from './vocabulary.js';
 import { ZipWriter } from './zip-writer.js';
@@ -277,7 +277,7 @@ async function protectOpened(pkg: OpcPackage, sink: NodeJS.WritableStream, optio
   const groups: ResourceDataGroup[] = [];
   const addPlain = async (name: string, stream: Readable, sizeHint: number) => {
     const tap = new Tap('sha256');
-    await zip.addStream(name.slice(1), stream.pipe(tap), { compress: true, sizeHint });
+    await zip.addStream(name.slice(1), chain(stream, [], tap, (e) => e as Error), { compress: true, sizeHint });
     manifestParts.push({ name, size: tap.bytes, sha256: tap.digest, encrypted: false });
   };
   const open = (p: PlannedPart): Readable =>
@@ -292,7 +292,7 @@ async function protectOpened(pkg: OpcPackage, sink: NodeJS.WritableStream, optio
     const s = secrets.get(p.name)!;
     const encrypted = encryptPart(open(p), { key: s.key, iv: s.iv, aad: s.aad, compression }, p.name);
     const tap = new Tap('sha256');
-    await zip.addStream(p.name.slice(1), encrypted.stream.pipe(tap), { compress: false, sizeHint: p.sizeHint + 12 });
+    await zip.addStream(p.name.slice(1), chain(encrypted.stream, [], tap, (e) => e as Error), { compress: false, sizeHint: p.sizeHint + 12 });
     manifestParts.push({ name: p.name, size: tap.bytes, sha256: tap.digest, encrypted: true });
     groups.push({
       keyUuid: s.keyUuid,
