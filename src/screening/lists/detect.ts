@@ -89,9 +89,24 @@ export function detectFormat(headBytes: Uint8Array): Detected | undefined {
   return undefined;
 }
 
-/** Check a forced `--format` against what the content says. */
-export function checkForced(file: string, detected: Detected | undefined, forced: ListFormat | 'auto' | undefined): Detected {
+/** Check a forced `--format` against what the content says; with no verdict from the content, trust the flag. */
+export function checkForced(file: string, detected: Detected | undefined, forced: ListFormat | 'auto' | undefined, headBytes?: Uint8Array): Detected {
   if (detected && (!forced || forced === 'auto' || forced === detected.format)) return detected;
+  if (!detected && forced && forced !== 'auto') {
+    const t = new TextDecoder('utf-8').decode(headBytes ?? new Uint8Array()).replace(/^\uFEFF/, '').trimStart();
+    switch (forced) {
+      case 'eu':
+        return { format: 'eu', variant: t.startsWith('<') ? 'fsf-xml' : 'oj-csv' };
+      case 'csl':
+        return { format: 'csl', variant: t.startsWith('{') || t.startsWith('[') ? 'json' : 'csv' };
+      case 'ftm':
+        return { format: 'ftm', variant: t.startsWith('{') ? 'jsonl' : 'targets-csv' };
+      case 'ofac-csv':
+        return { format: 'ofac-csv', role: 'primary' };
+      default:
+        return { format: forced };
+    }
+  }
   if (!detected) {
     throw new FabgateError('SCREENING_FORMAT_UNKNOWN', `${file}: not a list format Fabgate reads (OFAC SDN XML/CSV, CSL CSV/JSON, UN XML, EU FSF XML or OJ CSV, UK OFSI CSV, OpenSanctions FtM/targets.simple, BIS DPL)`, 'invalid_input', { file });
   }

@@ -74,7 +74,8 @@ const OFAC_ROLE_ORDER: OfacCsvRole[] = ['primary', 'alt', 'add', 'comments'];
 export async function openLists(inputs: ListInput[], opts: OpenListsOptions = {}): Promise<ListLoad[]> {
   const parts: Part[] = [];
   for (const input of inputs) {
-    const detected = checkForced(input.name, detectFormat(await head(input)), opts.format);
+    const h = await head(input);
+    const detected = checkForced(input.name, detectFormat(h), opts.format, h);
     parts.push({ input, detected });
   }
   const loads: ListLoad[] = [];

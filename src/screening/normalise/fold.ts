@@ -11,7 +11,7 @@
  *
  *   щ shch|sch|shh → S      ш sh|sz → S        ч ch|tch|tsch|cz → C
  *   ц ts|tz|c(e,i) → C      х kh|h → H         ж zh|z → Z
- *   й/ы/и y|j(before a vowel, inside a word)|i → i     е ye(initial, after a vowel) → e
+ *   й/ы/и y|j(before a vowel, inside a word)|i → i     е ye|je(initial, after a vowel) → e
  *   у ou → u, oo → u, ee → i, w → v, ph → f, th → t, q → k, x → ks, other c → k
  *   Korean eo → o, eu → u (Revised Romanization vs McCune–Reischauer)
  *   doubled letters → one
@@ -33,7 +33,7 @@ export function foldToken(t: string): string {
   s = s.replace(/ph/g, 'f').replace(/th/g, 't').replace(/dh/g, 'd').replace(/gh/g, 'g').replace(/ck/g, 'k');
   s = s.replace(/c(?=[eiy])/g, 'C').replace(/c/g, 'k');
   s = s.replace(/q/g, 'k').replace(/x/g, 'ks').replace(/w/g, 'v').replace(/h/g, 'H').replace(/z/g, 'Z');
-  s = s.replace(/^ye/, 'e').replace(/([aeiou])ye/g, '$1e');
+  s = s.replace(/^ye/, 'e').replace(/([aeiou])[yj]e/g, '$1e');
   s = s.replace(/y/g, 'i').replace(/(?<=.)j(?=[aeiou])/g, 'i').replace(/ij$/, 'i');
   s = s.replace(/ou|oo/g, 'u').replace(/ee/g, 'i');
   // Korean Revised Romanization eo/eu are McCune–Reischauer's o/u ("Jeong" / "Jong").

@@ -76,11 +76,22 @@ export function normaliseName(raw: string, opts: NormaliseOptions = {}): Normali
       if (run) pushAscii(run, false, tokens, abjad);
     } else pushAscii(word, isAbjad, tokens, abjad);
   }
+  // Honorifics and titles go first (when something else remains), so what follows sees the name's own words.
+  const honorific = tokens.map((t) => HONORIFICS.has(t));
+  const dropped: string[] = [];
+  if (honorific.includes(true) && honorific.includes(false)) {
+    for (let i = tokens.length - 1; i >= 0; i--) {
+      if (!honorific[i]) continue;
+      dropped.unshift(tokens[i]!);
+      tokens.splice(i, 1);
+      abjad.splice(i, 1);
+    }
+  }
   const folded = tokens.map(foldToken);
   const kinds: TokenKind[] = tokens.map((t) => (t.startsWith('@') ? TokenKind.Legal : /^\d+$/.test(t) ? TokenKind.Number : t.length === 1 ? TokenKind.Initial : PARTICLES.has(t) ? TokenKind.Particle : BUSINESS_WORDS.has(t) ? TokenKind.Business : TokenKind.Name));
 
-  // Legal forms: multi-word phrases anywhere; a single short token only at either end of a name of two or more words.
-  const out: NormalisedName = { tokens: [], folded: [], kinds: [], abjad: [], dropped: [] };
+  // Legal forms: multi-word phrases anywhere; a short ambiguous one only at either end (legal-forms.ts).
+  const out: NormalisedName = { tokens: [], folded: [], kinds: [], abjad: [], dropped };
   for (let i = 0; i < tokens.length; ) {
     const lf = opts.person || kinds[i] === TokenKind.Legal ? undefined : legalFormAt(folded, i);
     if (lf) {
@@ -100,16 +111,6 @@ export function normaliseName(raw: string, opts: NormaliseOptions = {}): Normali
     out.abjad.push(abjad[i]!);
     i++;
   }
-  // Honorifics go when something else remains.
-  const keep = out.tokens.map((t, i) => !(HONORIFICS.has(t) && out.kinds[i] !== TokenKind.Legal));
-  if (keep.some((k, i) => k && out.kinds[i] !== TokenKind.Legal) && keep.includes(false)) {
-    const f = <T>(a: T[]) => a.filter((_, i) => keep[i]);
-    out.dropped = out.tokens.filter((_, i) => !keep[i]);
-    out.tokens = f(out.tokens);
-    out.folded = f(out.folded);
-    out.kinds = f(out.kinds);
-    out.abjad = f(out.abjad);
-  }
   return out;
 }
 
@@ -119,7 +120,8 @@ function pushAscii(word: string, isAbjad: boolean, tokens: string[], abjad: bool
     abjad.push(false);
     return;
   }
-  const ascii = anyAscii(word.replace(APOSTROPHES, '')).toLowerCase();
+  // any-ascii writes the soft and hard signs (ь, ъ) as apostrophes: drop them again.
+  const ascii = anyAscii(word.replace(APOSTROPHES, '')).replace(APOSTROPHES, '').toLowerCase();
   for (const t of ascii.split(/[^a-z0-9]+/)) {
     if (!t) continue;
     tokens.push(t);

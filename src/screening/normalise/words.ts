@@ -1,7 +1,9 @@
 /**
  * Word classes that change how much a token counts in a name.
  *
- * Honorifics and titles say nothing about who someone is and are dropped.
+ * Honorifics and titles say nothing about who someone is and are dropped (only
+ * unambiguous ones: "General", "Major" and "Captain" are also names and words of
+ * company names).
  * Particles ("al", "bin", "van") and common business words ("group", "trading",
  * "concern") are kept but weigh little: two companies are not the same because
  * both are a "Trading Group".
@@ -10,8 +12,7 @@ export const HONORIFICS = new Set(
   (
     'mr mrs ms miss mx dr prof professor sir dame lord lady sheikh shaikh shaykh sheik haji hajji hadji alhaji ' +
     'mullah mulla maulvi maulana mawlawi mawlana mufti qari imam ayatollah hojatoleslam hojjatoleslam ' +
-    'general gen colonel col major maj captain capt lieutenant lt admiral brigadier commander ' +
-    'excellency hon honourable honorable rev reverend eng engineer'
+    'colonel lieutenant admiral brigadier excellency honourable honorable rev reverend'
   ).split(' '),
 );
 
