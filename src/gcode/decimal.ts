@@ -12,11 +12,13 @@
  */
 
 /** Exact powers of ten 10^0 … 10^22 (all exactly representable as doubles). */
-const POW10 = new Float64Array(23);
+export const POW10 = new Float64Array(23);
 for (let i = 0, v = 1; i < 23; i++, v *= 10) POW10[i] = v;
 
 /** Significant digits the fast path may collect: 10^15 < 2^53, so any 15-digit integer is exact. */
-const FAST_DIGITS = 15;
+export const FAST_DIGITS = 15;
+/** Most fraction digits for which 10^n is exact. */
+export const MAX_FAST_FRACTION = 22;
 
 /**
  * Reads an unsigned decimal `digits [ '.' digits ]` or `'.' digits` starting at `start`.
@@ -62,7 +64,7 @@ export class DecimalReader {
     this.end = p;
     this.digits = digits;
     if (digits === 0) return 0;
-    if (slow || frac > 22) return slowDecimal(buf, start, p);
+    if (slow || frac > MAX_FAST_FRACTION) return slowDecimal(buf, start, p);
     return frac === 0 ? mant : mant / POW10[frac]!;
   }
 }

@@ -109,3 +109,17 @@ export function parseEnvelope(input: unknown): Envelope {
   }
   return result.data;
 }
+
+/** The published JSON Schema of the envelope (`envelope.schema.json`, generated from {@link EnvelopeSchema}). */
+export function envelopeJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(EnvelopeSchema),
+    $id: 'https://fabgate.dev/schemas/gcode-envelope.schema.json',
+    title: 'Fabgate G-code parameter envelope',
+  };
+}
+
+/** `envelope.schema.json` as committed: the schema, pretty-printed, with a final newline. */
+export function envelopeJsonSchemaText(): string {
+  return JSON.stringify(envelopeJsonSchema(), null, 2) + '\n';
+}

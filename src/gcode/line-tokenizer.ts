@@ -23,7 +23,7 @@
  * NUL and other control bytes mean the input is not G-code text: `GCODE_BINARY_INPUT` is thrown.
  */
 import { FabgateError } from '../shared/errors.js';
-import { DecimalReader } from './decimal.js';
+import { DecimalReader, FAST_DIGITS, MAX_FAST_FRACTION, POW10 } from './decimal.js';
 
 /** Byte classes of the tokenizer's state machine. */
 const OTHER = 0;
@@ -60,6 +60,12 @@ for (let b = 0; b < 256; b++) {
   else if (b === 37) k = PERCENT;
   else if (b === 47) k = SLASH;
   CLASS[b] = k;
+}
+/** Bytes that may follow a word: whitespace, a letter, `;`, `(`, `*`, CR. */
+const BOUNDARY = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  const k = CLASS[b];
+  BOUNDARY[b] = k === WS || k === LETTER || k === SEMI || k === LPAREN || k === STAR || k === CR ? 1 : 0;
 }
 
 /** Why a line is malformed (reported as the `value` of a `malformed_line` violation). */
@@ -149,9 +155,64 @@ export class LineTokens {
     let sawWord = false;
     while (p < end) {
       const c = buf[p]!;
+      if (c === 32) {
+        p++;
+        continue;
+      }
       const k = CLASS[c]!;
       if (k === WS) {
         p++;
+      } else if (k === LETTER && (!first || ((c & 0xdf) !== 78 && p + 1 < end && CLASS[buf[p + 1]!] === DIGIT))) {
+        // the hot path: `G1`, `M104`, or a parameter word with a plain decimal (`X57.733`, `E-2`)
+        first = false;
+        sawWord = true;
+        const letter = (c & 0xdf) - 65;
+        if (letter === 6 || letter === 12) {
+          p = this.command(buf, p + 1, end, letter);
+          if (this.syntaxError !== 0) return this.finishBad(buf, p, end);
+          if (p < 0) p = -p - 1;
+          continue;
+        }
+        const b = 1 << letter;
+        if ((this.present & b) === 0) {
+          let q = p + 1;
+          let d = q < end ? buf[q]! : 32;
+          let negative = false;
+          if (d === 45) {
+            negative = true;
+            d = ++q < end ? buf[q]! : 32;
+          }
+          const numStart = q;
+          // at most 15 digits in all (leading zeros included) keep `mant` exact; longer goes slow
+          let mant = 0;
+          let digits = 0;
+          let frac = 0;
+          while (d >= 48 && d <= 57) {
+            mant = mant * 10 + (d - 48);
+            digits++;
+            d = ++q < end ? buf[q]! : 32;
+          }
+          if (d === 46) {
+            d = ++q < end ? buf[q]! : 32;
+            while (d >= 48 && d <= 57) {
+              mant = mant * 10 + (d - 48);
+              digits++;
+              frac++;
+              d = ++q < end ? buf[q]! : 32;
+            }
+          }
+          if (digits > 0 && BOUNDARY[d] === 1) {
+            const v = digits > FAST_DIGITS ? this.num.read(buf, numStart, end) : frac === 0 ? mant : mant / POW10[frac]!;
+            this.values[letter] = negative ? -v : v;
+            this.present |= b;
+            this.valued |= b;
+            p = q;
+            continue;
+          }
+        }
+        p = this.word(buf, p, end, 0); // anything unusual: the careful path decides
+        if (this.syntaxError !== 0) return this.finishBad(buf, p, end);
+        if (p < 0) p = -p - 1;
       } else if (k === LETTER) {
         const lineNumberWord: boolean = first && this.lineNumber < 0 && (c & 0xdf) === 78 && p + 1 < end && CLASS[buf[p + 1]!] === DIGIT;
         p = this.word(buf, p, end, first && !lineNumberWord ? 2 : lineNumberWord ? 1 : 0);
@@ -417,9 +478,7 @@ export class LineTokens {
 
 /** May a word end here? (whitespace, another word, a comment, a checksum, a string, the end) */
 function boundary(buf: Uint8Array, p: number, end: number): boolean {
-  if (p >= end) return true;
-  const k = CLASS[buf[p]!]!;
-  return k === WS || k === LETTER || k === SEMI || k === LPAREN || k === STAR || k === CR;
+  return p >= end || BOUNDARY[buf[p]!] === 1;
 }
 
 function binary(byte: number): FabgateError {

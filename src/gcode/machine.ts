@@ -99,14 +99,20 @@ export interface GcodeStats {
   violation_count: number;
 }
 
+/** Membership tables over command numbers 0…999. */
+const table = (codes: number[]) => {
+  const t = new Uint8Array(1000);
+  for (const c of codes) t[c] = 1;
+  return { has: (major: number) => major < 1000 && t[major] === 1 };
+};
 /** M codes that change the mapping from commanded to physical positions (see file comment). */
-const TRANSFORM_M = new Set([92, 206, 218, 290, 428, 665, 666, 851, 852]);
+const TRANSFORM_M = table([92, 206, 218, 290, 428, 665, 666, 851, 852]);
 /** G codes after which the machine is somewhere only it knows. */
-const MACHINE_DEFINED_MOVE_G = new Set([12, 26, 27, 29, 30, 33, 34, 35, 76, 80, 425]);
+const MACHINE_DEFINED_MOVE_G = table([12, 26, 27, 29, 30, 33, 34, 35, 76, 80, 425]);
 /** G codes that move along paths the model does not follow. */
-const UNSUPPORTED_G = new Set([41, 42, 43, 60, 61, 81, 82, 83, 84, 85, 86, 87, 88, 89]);
+const UNSUPPORTED_G = table([41, 42, 43, 60, 61, 81, 82, 83, 84, 85, 86, 87, 88, 89]);
 /** G codes that only set modes, so S and F on their line still belong to the spindle/feed. */
-const MODAL_G = new Set([17, 18, 19, 20, 21, 40, 49, 53, 54, 55, 56, 57, 58, 59, 64, 90, 91, 93, 94]);
+const MODAL_G = table([17, 18, 19, 20, 21, 40, 49, 53, 54, 55, 56, 57, 58, 59, 64, 90, 91, 93, 94]);
 
 const MOTION_NONE = -1;
 const MOTION_LINEAR = 1;
@@ -115,26 +121,41 @@ const MOTION_CW = 2;
 const MOTION_CCW = 3;
 const MOTION_BEZIER = 5;
 
-/** A compiled command list: entries without subcode match every subcode. */
+/**
+ * A compiled command list: entries without subcode match every subcode. Commands below 1000
+ * (all real ones) are looked up in a table: 1 = every subcode listed, 2 = some subcodes listed.
+ */
 class CommandSet {
+  private readonly table = new Uint8Array(3 * 1000);
   private readonly all = new Set<number>();
   private readonly exact = new Set<number>();
   readonly size: number;
   constructor(names: readonly string[]) {
     for (const name of names) {
       const m = /^([GMTgmt])(\d+)(?:\.(\d+))?$/.exec(name)!;
-      const key = commandKey(m[1]!.toUpperCase().charCodeAt(0) - 65, Number(m[2]));
+      const letter = m[1]!.toUpperCase().charCodeAt(0) - 65;
+      const major = Number(m[2]);
+      const key = commandKey(letter, major);
       if (m[3] === undefined) this.all.add(key);
       else this.exact.add(key * 1000 + Number(m[3]));
+      const slot = tableSlot(letter, major);
+      if (slot >= 0) this.table[slot] = m[3] === undefined ? 1 : Math.max(this.table[slot]!, 2);
     }
     this.size = names.length;
   }
   has(letter: number, major: number, sub: number): boolean {
+    const slot = tableSlot(letter, major);
+    if (slot >= 0) {
+      const t = this.table[slot]!;
+      if (t !== 2) return t === 1;
+    }
     const key = commandKey(letter, major);
     return this.all.has(key) || (sub >= 0 && this.exact.has(key * 1000 + sub));
   }
 }
 const commandKey = (letter: number, major: number) => letter * 1_000_000 + major;
+const tableSlot = (letter: number, major: number) =>
+  major >= 1000 ? -1 : letter === CMD_G ? major : letter === CMD_M ? 1000 + major : letter === T ? 2000 + major : -1;
 
 /** `G1`, `M862.3`, `T0`: the canonical name used in violations. */
 export function commandName(letter: number, major: number, sub: number): string {
@@ -633,26 +654,37 @@ export class Machine {
     if ((present & EXTRA_AXES) !== 0) this.report('unsupported_axis', extraAxisName(present), null);
     const pos = this.pos;
     const target = this.target;
-    target[0] = pos[0]!;
-    target[1] = pos[1]!;
-    target[2] = pos[2]!;
     let targeted = 0;
     let known = this.known;
-    for (let a = 0; a < 3; a++) {
-      const b = bit(X + a);
-      if ((valued & b) === 0) continue;
-      targeted |= 1 << a;
-      const w = v[X + a]! * unit;
-      if (machineCoords) {
-        target[a] = w;
-        known |= 1 << a;
-      } else if (this.absolute) {
-        target[a] = w + this.offset[a]!;
-        if ((this.offsetUnknown & (1 << a)) !== 0) known &= ~(1 << a);
-        else known |= 1 << a;
-      } else {
-        target[a] = pos[a]! + w;
+    if ((valued & XYZ) === 0) {
+      target[0] = pos[0]!;
+      target[1] = pos[1]!;
+      target[2] = pos[2]!;
+    } else if (machineCoords || !this.absolute || this.offsetUnknown !== 0) {
+      for (let a = 0; a < 3; a++) {
+        target[a] = pos[a]!;
+        if ((valued & bit(X + a)) === 0) continue;
+        targeted |= 1 << a;
+        const w = v[X + a]! * unit;
+        if (machineCoords) {
+          target[a] = w;
+          known |= 1 << a;
+        } else if (this.absolute) {
+          target[a] = w + this.offset[a]!;
+          if ((this.offsetUnknown & (1 << a)) !== 0) known &= ~(1 << a);
+          else known |= 1 << a;
+        } else {
+          target[a] = pos[a]! + w;
+        }
       }
+    } else {
+      // the common case: absolute coordinates with known offsets
+      const offset = this.offset;
+      target[0] = (valued & bit(X)) !== 0 ? v[X]! * unit + offset[0]! : pos[0]!;
+      target[1] = (valued & bit(Y)) !== 0 ? v[Y]! * unit + offset[1]! : pos[1]!;
+      target[2] = (valued & bit(Z)) !== 0 ? v[Z]! * unit + offset[2]! : pos[2]!;
+      targeted = (valued >>> X) & 7;
+      known |= targeted;
     }
     let eDelta = 0;
     if ((valued & bit(E)) !== 0) {
