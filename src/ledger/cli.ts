@@ -10,14 +10,18 @@ import type { Command } from 'commander';
 import { CliExit, EXIT, emit, type CliIO } from '../cli/io.js';
 import type { CommandRegistrar } from '../cli/program.js';
 import { FabgateError, isFabgateError } from '../shared/errors.js';
-import { encodeBase64, toHex } from './core/bytes.js';
-import type { CheckpointPolicy, VerifiedCheckpoint } from './core/checkpoint.js';
-import { LedgerError } from './core/errors.js';
-import type { NoteVerifier } from './core/key-id.js';
-import { parseVerifierKey } from './core/keys.js';
-import { decodeLeaf } from './core/leaf.js';
-import { verifyReceipt } from './core/receipt.js';
-import { verifyTiledLog } from './core/tiled-log.js';
+import {
+  LedgerError,
+  decodeLeaf,
+  encodeBase64,
+  parseVerifierKey,
+  toHex,
+  verifyReceipt,
+  verifyTiledLog,
+  type CheckpointPolicy,
+  type NoteVerifier,
+  type VerifiedCheckpoint,
+} from './core/index.js';
 import { httpTileFetcher, logResourceUrl } from './remote.js';
 
 interface PolicyOptions {

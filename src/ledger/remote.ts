@@ -3,8 +3,7 @@
  * core's `TileFetcher`. Responses are size-capped and time-limited, since the
  * server is not trusted to be well behaved.
  */
-import { LedgerError } from './core/errors.js';
-import type { TileFetcher } from './core/tiles.js';
+import { LedgerError, type TileFetcher } from './core/index.js';
 
 export interface HttpFetchOptions {
   /** Per-request time limit (default 30 s). */

@@ -30,7 +30,8 @@ export function emptyRoot(): Uint8Array {
 
 /** MTH({d}) = SHA-256(0x00 || d): the hash of one leaf entry. */
 export function hashLeaf(entry: Uint8Array): Uint8Array {
-  const input = new Uint8Array(1 + entry.length);
+  // allocUnsafe draws on Node's buffer pool; every byte is written below.
+  const input = Buffer.allocUnsafe(1 + entry.length);
   input[0] = LEAF_HASH_PREFIX;
   input.set(entry, 1);
   return sha256(input);

@@ -13,6 +13,8 @@ export const SIGNATURE_TYPE = {
   ecdsa: 0x02,
   /** Timestamped Ed25519 witness cosignature (c2sp.org/tlog-cosignature, cosignature/v1). */
   cosignatureV1: 0x04,
+  /** RFC 6962 TreeHeadSignature (c2sp.org/static-ct-api): Certificate Transparency logs. */
+  rfc6962: 0x05,
 } as const;
 export type SignatureType = (typeof SIGNATURE_TYPE)[keyof typeof SIGNATURE_TYPE];
 

@@ -10,7 +10,8 @@
  * key that silently verifies nothing.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { concatBytes, decodeBase64Strict, decodeUint32, encodeBase64 } from './bytes.js';
+import { concatBytes, decodeBase64Strict, decodeUint32, decodeUtf8Strict, encodeBase64, encodeUint64 } from './bytes.js';
+import { parseCheckpoint, type Checkpoint } from './checkpoint.js';
 import { CosignatureV1Signer, CosignatureV1Verifier } from './cosignature.js';
 import { ED25519_KEY_SIZE, ed25519KeyPair, ed25519PublicKey, ed25519Sign, ed25519Verify, newEd25519Seed } from './ed25519.js';
 import { LedgerError } from './errors.js';
@@ -81,27 +82,78 @@ export class EcdsaNoteVerifier implements NoteVerifier {
     readonly name: string,
     readonly spki: Uint8Array,
   ) {
-    let key: KeyObject;
-    try {
-      key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-    } catch {
-      throw new LedgerError('LEDGER_KEY_MALFORMED', 'the ECDSA key is not a DER SubjectPublicKeyInfo');
-    }
-    const curve = key.asymmetricKeyDetails?.namedCurve;
-    // signed-note: "The ECDSA curve MUST be one of NIST P-256, NIST P-384, or NIST P-521".
-    if (key.asymmetricKeyType !== 'ec' || !['prime256v1', 'secp384r1', 'secp521r1'].includes(curve ?? '')) {
-      throw new LedgerError('LEDGER_KEY_ALGORITHM', `ECDSA note keys must be on P-256, P-384 or P-521, got ${curve ?? key.asymmetricKeyType}`);
-    }
-    this.key = key;
+    this.key = ecdsaPublicKey(spki);
     this.keyId = decodeUint32(sha256(spki));
   }
 
   verify(text: Uint8Array, signature: Uint8Array): boolean {
+    return ecdsaVerify(this.key, text, signature);
+  }
+}
+
+/** Accept only the named NIST curves signed-note and static-ct-api allow for ECDSA. */
+function ecdsaPublicKey(spki: Uint8Array): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  } catch {
+    throw new LedgerError('LEDGER_KEY_MALFORMED', 'the ECDSA key is not a DER SubjectPublicKeyInfo');
+  }
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  // signed-note: "The ECDSA curve MUST be one of NIST P-256, NIST P-384, or NIST P-521".
+  if (key.asymmetricKeyType !== 'ec' || !['prime256v1', 'secp384r1', 'secp521r1'].includes(curve ?? '')) {
+    throw new LedgerError('LEDGER_KEY_ALGORITHM', `ECDSA note keys must be on P-256, P-384 or P-521, got ${curve ?? key.asymmetricKeyType}`);
+  }
+  return key;
+}
+
+/** ECDSA over SHA-256 with a DER signature; false (not a throw) for a malformed signature. */
+function ecdsaVerify(key: KeyObject, message: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    return verify('sha256', message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * RFC 6962 signed tree heads as note signatures (type 0x05, c2sp.org/static-ct-api),
+ * so Certificate Transparency checkpoints verify too. Verification only.
+ *
+ * The signature bytes are u64 milliseconds || TLS DigitallySigned (hash 4 =
+ * SHA-256, signature 3 = ECDSA, u16 length, DER signature) over the RFC 6962
+ * §3.5 TreeHeadSignature (v1, tree_hash, timestamp, tree size, root hash),
+ * built from the checkpoint text. That structure covers neither the origin nor
+ * extension lines, so the origin must be the key name and extension lines are
+ * refused: nothing unsigned may ride along.
+ */
+export class Rfc6962NoteVerifier implements NoteVerifier {
+  readonly type = SIGNATURE_TYPE.rfc6962;
+  readonly keyId: number;
+  private readonly key: KeyObject;
+
+  constructor(
+    readonly name: string,
+    readonly spki: Uint8Array,
+  ) {
+    this.key = ecdsaPublicKey(spki);
+    this.keyId = computeKeyId(name, this.type, sha256(spki));
+  }
+
+  verify(text: Uint8Array, signature: Uint8Array): boolean {
+    if (signature.length < 12) return false;
+    const [hashAlgorithm, signatureAlgorithm] = [signature[8], signature[9]];
+    const length = (signature[10]! << 8) | signature[11]!;
+    if (hashAlgorithm !== 4 || signatureAlgorithm !== 3 || signature.length !== 12 + length) return false;
+    let checkpoint: Checkpoint;
     try {
-      return verify('sha256', text, this.key, signature);
+      checkpoint = parseCheckpoint(decodeUtf8Strict(text) ?? '');
     } catch {
-      return false; // not a DER signature
+      return false;
     }
+    if (checkpoint.origin !== this.name || checkpoint.extensions.length > 0) return false;
+    const treeHead = concatBytes(Uint8Array.of(0, 1), signature.subarray(0, 8), encodeUint64(checkpoint.size), checkpoint.rootHash);
+    return ecdsaVerify(this.key, treeHead, signature.subarray(12));
   }
 }
 
@@ -139,11 +191,11 @@ function checkKeyId(declared: number, actual: number): void {
 
 /**
  * Parse a verifier key (vkey). Supports Ed25519 (0x01), ECDSA (0x02, verify
- * only) and Ed25519 cosignature/v1 (0x04) keys.
+ * only), Ed25519 cosignature/v1 (0x04) and RFC 6962 (0x05, verify only) keys.
  *
  * @example parseVerifierKey('example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k')
  */
-export function parseVerifierKey(vkey: string): Ed25519NoteVerifier | EcdsaNoteVerifier | CosignatureV1Verifier {
+export function parseVerifierKey(vkey: string): Ed25519NoteVerifier | EcdsaNoteVerifier | Rfc6962NoteVerifier | CosignatureV1Verifier {
   const parts = splitPlus(vkey.trim(), 2);
   if (parts === undefined) throw malformed('a verifier key is <name>+<hex key ID>+<base64 key>');
   const [name, hex, base64] = parts as [string, string, string];
@@ -153,7 +205,7 @@ export function parseVerifierKey(vkey: string): Ed25519NoteVerifier | EcdsaNoteV
   if (key === undefined || key.length < 2) throw malformed('the key is not valid base64 of a type byte and key material');
   const type = key[0]!;
   const material = key.subarray(1);
-  let verifier: Ed25519NoteVerifier | EcdsaNoteVerifier | CosignatureV1Verifier;
+  let verifier: Ed25519NoteVerifier | EcdsaNoteVerifier | Rfc6962NoteVerifier | CosignatureV1Verifier;
   switch (type) {
     case SIGNATURE_TYPE.ed25519:
       if (material.length !== ED25519_KEY_SIZE) throw malformed('an Ed25519 public key is 32 bytes');
@@ -165,6 +217,9 @@ export function parseVerifierKey(vkey: string): Ed25519NoteVerifier | EcdsaNoteV
       break;
     case SIGNATURE_TYPE.ecdsa:
       verifier = new EcdsaNoteVerifier(name, material);
+      break;
+    case SIGNATURE_TYPE.rfc6962:
+      verifier = new Rfc6962NoteVerifier(name, material);
       break;
     default:
       throw new LedgerError('LEDGER_KEY_ALGORITHM', `unsupported signature type 0x${type.toString(16).padStart(2, '0')}`, { type });

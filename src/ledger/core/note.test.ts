@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { openNote, parseNote, signNote } from './note.js';
-import { formatVerifierKey, generateNoteKey, parseSignerKey, parseVerifierKey, EcdsaNoteVerifier } from './keys.js';
+import { formatVerifierKey, generateNoteKey, parseSignerKey, parseVerifierKey, EcdsaNoteVerifier, Rfc6962NoteVerifier } from './keys.js';
+import { encodeBase64, encodeUint32, encodeUint64 } from './bytes.js';
 import { SIGNATURE_TYPE } from './key-id.js';
 import { isFabgateError } from '../../shared/errors.js';
 import { b64, readTlogJson } from './test-support/vectors.js';
@@ -102,7 +103,8 @@ describe('transparency-dev/formats keys', () => {
   const formats = readTlogJson<{
     ed25519TestKeyPairs: Array<{ verifierKey: string; signerKey: string }>;
     ecdsaVerifierKeys: Array<{ verifierKey: string }>;
-    rfc6962NoteVerifierKeys: Array<{ expected: string }>;
+    rfc6962NoteVerifierKeys: Array<{ input: { origin: string; spkiDerBase64: string }; expected: string }>;
+    realCheckpoints: Array<{ input: Record<string, string> }>;
   }>('transparency-dev-formats', 'keys-and-checkpoints.json');
 
   it.each(formats.ed25519TestKeyPairs.map((k) => [k.verifierKey, k] as const))('%s: signer derives verifier; sign/open round trip', (_v, k) => {
@@ -118,8 +120,35 @@ describe('transparency-dev/formats keys', () => {
     expect(formatVerifierKey(v as EcdsaNoteVerifier)).toBe(vkey);
   });
 
-  it('RFC 6962 (type 0x05) keys are refused as unsupported, not mis-parsed', () => {
-    for (const k of formats.rfc6962NoteVerifierKeys) expect(codeOf(() => parseVerifierKey(k.expected))).toBe('LEDGER_KEY_ALGORITHM');
+  it.each(formats.rfc6962NoteVerifierKeys.map((k) => [k.expected, k] as const))('RFC 6962 (type 0x05) vkey %s derives from the log SPKI', (_v, k) => {
+    const v = new Rfc6962NoteVerifier(k.input.origin, b64(k.input.spkiDerBase64));
+    expect(formatVerifierKey(v)).toBe(k.expected);
+    expect(parseVerifierKey(k.expected).keyId).toBe(v.keyId);
+  });
+
+  it('the real Rome 2024h1 static-CT checkpoint verifies (type 0x05), and not with its size changed', () => {
+    const rome = formats.realCheckpoints[0]!.input as { checkpoint: string; verifierKey: string };
+    const v = parseVerifierKey(rome.verifierKey);
+    expect(openNote(rome.checkpoint, [v]).verified).toHaveLength(1);
+    expect(codeOf(() => openNote(rome.checkpoint.replace('115474666', '115474667'), [v]))).toBe('LEDGER_SIGNATURE_INVALID');
+  });
+
+  it('the real Argon2024 RFC 6962 STH, written as a checkpoint note, verifies (type 0x05)', () => {
+    const sth = JSON.parse((formats.realCheckpoints[1]!.input as { sthJson: string }).sthJson) as {
+      tree_size: number;
+      timestamp: number;
+      sha256_root_hash: string;
+      tree_head_signature: string;
+    };
+    const vkey = formats.rfc6962NoteVerifierKeys[0]!.expected;
+    const v = parseVerifierKey(vkey);
+    const text = `${v.name}\n${sth.tree_size}\n${sth.sha256_root_hash}\n`;
+    const blob = new Uint8Array([...encodeUint32(v.keyId), ...encodeUint64(BigInt(sth.timestamp)), ...b64(sth.tree_head_signature)]);
+    const note = `${text}\n\u2014 ${v.name} ${encodeBase64(blob)}\n`;
+    expect(openNote(note, [v]).text).toBe(text);
+    // The TreeHeadSignature covers neither the origin nor extension lines: both are refused.
+    const withExtension = `${text}extra\n\n\u2014 ${v.name} ${encodeBase64(blob)}\n`;
+    expect(codeOf(() => openNote(withExtension, [v]))).toBe('LEDGER_SIGNATURE_INVALID');
   });
 
   it('refuses a key whose declared ID does not match', () => {
