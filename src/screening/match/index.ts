@@ -367,8 +367,8 @@ export class ScreeningIndex {
           if (v === exact || seen(v) >= 0) continue;
           const s = d.vocabStr[v]!;
           if (s.charCodeAt(0) === 64 /* @ */) continue;
-          const jw = jaroWinkler(folded, s);
-          if (jw >= TYPO_MIN_SIM) out.push({ token: v, sim: Math.min(0.97, jw) });
+          const sim = typoSimilarity(folded, s);
+          if (sim > 0) out.push({ token: v, sim });
         }
       };
       probe(fnv1a(folded, SEED_DEL));
@@ -407,6 +407,23 @@ export class ScreeningIndex {
       }
     }
   }
+}
+
+/**
+ * Similarity of two folded tokens that are not equal: Jaro–Winkler, at most 0.97,
+ * 0 below `TYPO_MIN_SIM` or for tokens shorter than `MIN_TYPO_LENGTH`. A token that extends the other by three letters or more
+ * is a derived name, not a typo (Vladimir / Vladimirovich, Hassan / Hassanein),
+ * and does not match.
+ */
+export function typoSimilarity(a: string, b: string): number {
+  // One letter off in a word of two or three is another word ("Ali" / "Al", "Tim" / "Tom").
+  if (a.length < MIN_TYPO_LENGTH || b.length < MIN_TYPO_LENGTH) return 0;
+  const jw = jaroWinkler(a, b);
+  if (jw < TYPO_MIN_SIM) return 0;
+  const shorter = a.length < b.length ? a : b;
+  const longer = a.length < b.length ? b : a;
+  if (longer.length - shorter.length >= 3 && longer.startsWith(shorter.slice(0, Math.max(3, shorter.length - 1)))) return 0;
+  return Math.min(0.97, jw);
 }
 
 function lowerBound(a: Uint32Array, x: number): number {

@@ -21,7 +21,7 @@ import { countryCode } from '../lists/countries.js';
 import { parseDates } from '../lists/dates.js';
 import type { EntityType } from '../model.js';
 import { TokenKind, normaliseName, type NormalisedName } from '../normalise/name.js';
-import { KIND_WEIGHT, NAME_ORIGINAL, NAME_PREVIOUS, NAME_PRIMARY, NAME_WEAK, SKELETON_SIM, TYPO_MIN_SIM, type EntityFacts, type Neighbour, type ScreeningIndex } from './index.js';
+import { KIND_WEIGHT, NAME_ORIGINAL, NAME_PREVIOUS, NAME_PRIMARY, NAME_WEAK, SKELETON_SIM, typoSimilarity, type EntityFacts, type Neighbour, type ScreeningIndex } from './index.js';
 import { jaroWinkler } from './similarity.js';
 import { DEFAULT_THRESHOLD, type Evidence, type Explanation, type Match, type Party, type ScreenOptions, type TokenMatch } from './types.js';
 
@@ -80,6 +80,7 @@ export class Screener {
   private readonly usedC = new Uint8Array(MAX_NAME_TOKENS);
   private readonly pairQ = new Int8Array(MAX_NAME_TOKENS);
   private readonly nb: Neighbour[] = [];
+  private readonly picked: Uint32Array;
   private stamp = 0;
   private rows = 0;
   private joined = false;
@@ -92,6 +93,7 @@ export class Screener {
     this.acc = new Float32Array(N);
     this.accStamp = new Uint32Array(N);
     this.touched = new Uint32Array(1024);
+    this.picked = new Uint32Array(candidates);
     this.tokStamp = new Uint32Array(index.vocabularySize);
     this.tokRow = new Uint32Array(index.vocabularySize);
   }
@@ -242,12 +244,18 @@ export class Screener {
     for (let k = 0; k < kept; k++) values[k] = this.acc[this.touched[k]!]!;
     values.sort();
     const cut = values[kept - this.candidates]!;
+    // Names above the cut first, then ties at the cut while room is left (many names share one common token).
+    const out = this.picked;
     let m = 0;
+    for (let k = 0; k < kept; k++) {
+      const name = this.touched[k]!;
+      if (this.acc[name]! > cut) out[m++] = name;
+    }
     for (let k = 0; k < kept && m < this.candidates; k++) {
       const name = this.touched[k]!;
-      if (this.acc[name]! >= cut) this.touched[m++] = name;
+      if (this.acc[name] === cut) out[m++] = name;
     }
-    return this.touched.subarray(0, m);
+    return out.subarray(0, m);
   }
 
   /** Align the query with one listed name and return the name score (pairs left in pairQ/usedC). */
@@ -270,8 +278,7 @@ export class Screener {
           else if (vk === TokenKind.Initial && qk !== TokenKind.Legal && n.folded[i]!.charCodeAt(0) === d.vocabStr[v]!.charCodeAt(0)) s = INITIAL_SIM;
           else if ((qk === TokenKind.Name || qk === TokenKind.Particle) && (vk === TokenKind.Name || vk === TokenKind.Particle)) {
             // Typos beyond the one-edit neighbourhood (two substitutions, "Merkur" / "Merkel").
-            const jw = jaroWinkler(n.folded[i]!, d.vocabStr[v]!);
-            if (jw >= TYPO_MIN_SIM) s = Math.min(0.95, jw);
+            s = typoSimilarity(n.folded[i]!, d.vocabStr[v]!);
           }
         }
         S[i * MAX_NAME_TOKENS + j] = s;

@@ -14,6 +14,7 @@
  *   й/ы/и y|j(before a vowel, inside a word)|i → i     е ye|je(initial, after a vowel) → e
  *   у ou → u, oo → u, ee → i, w → v, ph → f, th → t, q → k, x → ks, other c → k
  *   Korean eo → o, eu → u (Revised Romanization vs McCune–Reischauer)
+ *   final -off/-eff → -ov/-ev (Smirnoff, Rachmaninoff)
  *   doubled letters → one
  *
  * The key is only compared with other keys, never shown. Input must already be
@@ -39,6 +40,8 @@ export function foldToken(t: string): string {
   // Korean Revised Romanization eo/eu are McCune–Reischauer's o/u ("Jeong" / "Jong").
   s = s.replace(/eo/g, 'o').replace(/eu/g, 'u');
   s = s.replace(/(.)\1+/g, '$1');
+  // Old French-style romanisation of Russian surnames: Smirnoff, Rachmaninoff → -ov.
+  s = s.replace(/([oe])f$/, '$1v');
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(t, s);
   return s;

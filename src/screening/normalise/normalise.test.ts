@@ -90,6 +90,7 @@ describe('romanisation folding', () => {
     ['aleksandr', 'alexandr'],
     ['jeong', 'jong'],
     ['vasiliy', 'vasilij'],
+    ['smirnoff', 'smirnov'],
   ])('%s and %s fold alike', (a, b) => {
     expect(foldToken(a)).toBe(foldToken(b));
   });

@@ -12,7 +12,9 @@ export const HONORIFICS = new Set(
   (
     'mr mrs ms miss mx dr prof professor sir dame lord lady sheikh shaikh shaykh sheik haji hajji hadji alhaji ' +
     'mullah mulla maulvi maulana mawlawi mawlana mufti qari imam ayatollah hojatoleslam hojjatoleslam ' +
-    'colonel lieutenant admiral brigadier excellency honourable honorable rev reverend'
+    'colonel lieutenant admiral brigadier excellency honourable honorable rev reverend ' +
+    // name qualifiers in list entries: "born PUTINA", "née Smith"
+    'born nee'
   ).split(' '),
 );
 
