@@ -119,7 +119,12 @@ export interface HarmonisationReport {
   caveat: string;
 }
 
-const signature = (c: Condition) => JSON.stringify([c.operator, 'value' in c ? c.value : null, 'unit' in c ? c.unit : null]);
+/** What a condition tests, with a reference to the entry itself written as $self (2B910's components branch refers to 2B910, 2B510's to 2B510). */
+function signature(c: Condition, self: string): string {
+  const value =
+    c.operator === 'specified_in' ? { ...c.value, entries: c.value.entries.map((k) => (k === self ? '$self' : k)) } : 'value' in c ? c.value : null;
+  return JSON.stringify([c.operator, value, 'unit' in c ? c.unit : null]);
+}
 
 /** Over all rules: counterpart entries and the parameters on which they differ. */
 export function harmonisationReport(engine: Engine): HarmonisationReport {
@@ -137,7 +142,7 @@ export function harmonisationReport(engine: Engine): HarmonisationReport {
         by_entry[e.key] = conds.length
           ? conds.map((p) => ({ id: p.id, operator: p.operator, ...('value' in p ? { value: p.value } : {}), ...('unit' in p && p.unit ? { unit: p.unit } : {}) }))
           : null;
-        sigs.add(conds.length ? conds.map(signature).sort().join('|') : 'absent');
+        sigs.add(conds.length ? conds.map((c) => signature(c, e.key)).sort().join('|') : 'absent');
       }
       if (sigs.size > 1) differences.push({ parameter: name, by_entry });
     }

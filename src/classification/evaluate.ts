@@ -32,20 +32,61 @@ const R = 3;
 type Truth = typeof F | typeof T | typeof U | typeof R;
 
 const RESULT: readonly NodeResult[] = ['not_met', 'met', 'unknown', 'review'];
-const STATUS: readonly EntryStatus[] = ['not_controlled', 'controlled', 'needs_information', 'needs_review'];
+const STATUS_OF: Readonly<Record<NodeResult, EntryStatus>> = { met: 'controlled', not_met: 'not_controlled', unknown: 'needs_information', review: 'needs_review' };
 const NONE: readonly string[] = Object.freeze([]);
+const EMPTY: readonly string[] = NONE;
+const MISSING = { missing: true } as const;
+const CLAIMED = { detail: 'claimed by the exporter: the exclusion applies' };
+const NOT_CLAIMED = { detail: 'not claimed' };
+const STATED = { detail: "the exporter's own statement" };
+
+/** What a condition's trace node says regardless of the item. */
+interface CondBase {
+  id: string;
+  parameter?: string;
+  operator: string;
+  threshold?: unknown;
+  note?: string;
+}
+
+/**
+ * A condition's trace node, built as one object literal of fixed shape: V8 (Node 20) takes microseconds for
+ * `{ ...base, extra }`, which made tracing the bottleneck. Undefined fields vanish in JSON.
+ */
+function condTrace(
+  b: CondBase,
+  parameter: string | undefined,
+  result: NodeResult,
+  found: unknown,
+  more?: {
+    converted?: TraceNode['converted'];
+    missing?: boolean;
+    missing_parameters?: string[];
+    detail?: string;
+    referenced?: EntryResult[];
+    satisfied_by?: number[];
+  },
+): TraceNode {
+  return {
+    node: 'condition',
+    id: b.id,
+    parameter,
+    operator: b.operator,
+    threshold: b.threshold,
+    found,
+    converted: more?.converted,
+    missing: more?.missing,
+    missing_parameters: more?.missing_parameters,
+    result,
+    note: b.note,
+    detail: more?.detail,
+    referenced: more?.referenced,
+    satisfied_by: more?.satisfied_by,
+  };
+}
 
 /** How deep `specified_in` may classify targets of targets (rules reference at most one level today). */
 const MAX_REFERENCE_DEPTH = 4;
-
-interface Out {
-  v: Truth;
-  t: TraceNode;
-  /** missing parameters, meaningful when v is U */
-  m: readonly string[];
-  /** review texts, meaningful when v is R */
-  r: readonly string[];
-}
 
 type Obj = Record<string, unknown>;
 
@@ -58,7 +99,8 @@ interface Scope {
   depth: number;
 }
 
-type Eval = (s: Scope) => Out;
+/** A compiled node: evaluates to its trace node, whose `result` is the node's value. */
+type Eval = (s: Scope) => TraceNode;
 
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isQuantity = (v: unknown): v is Quantity => isObj(v) && typeof v.value === 'number' && typeof v.unit === 'string';
@@ -100,8 +142,15 @@ const BASE_METALS: Record<string, string> = {
   Al: 'aluminium', Ti: 'titanium', Ni: 'nickel', Nb: 'niobium', Mg: 'magnesium', Mo: 'molybdenum', W: 'tungsten',
   Ta: 'tantalum', Fe: 'iron', Co: 'cobalt', Cu: 'copper', Zr: 'zirconium', Be: 'beryllium',
 };
+const derivedCache = new WeakMap<object, string | undefined>();
 function derivedBaseMetal(composition: unknown): string | undefined {
   if (!isObj(composition)) return undefined;
+  if (derivedCache.has(composition)) return derivedCache.get(composition);
+  const derived = deriveBaseMetal(composition);
+  derivedCache.set(composition, derived);
+  return derived;
+}
+function deriveBaseMetal(composition: Obj): string | undefined {
   let best: string | undefined;
   let bestValue = -1;
   let tie = false;
@@ -248,7 +297,7 @@ function paths(cx: CompileCtx, c: Condition): { segs: string[]; relative: boolea
 function compileValueCondition(cx: CompileCtx, c: Condition): Eval {
   const test = valueTest(cx, c);
   const { segs, relative, rel } = paths(cx, c);
-  const base = { node: 'condition' as const, id: c.id, operator: c.operator, threshold: thresholdOf(c), ...(c.note ? { note: c.note } : {}) };
+  const base: CondBase = { id: c.id, operator: c.operator, threshold: thresholdOf(c), note: c.note };
   // An element not listed in a declared composition is absent: 0 wt% (item-schema.ts says so).
   const compositionDefault = segs.length >= 2 && segs[segs.length - 2] === 'composition' && /_wt_pct$/.test(segs[segs.length - 1]!);
   const parentSegs = segs.slice(0, -1);
@@ -266,14 +315,11 @@ function compileValueCondition(cx: CompileCtx, c: Condition): Eval {
       if (value !== undefined) detail = 'derived from material.composition (highest weight percentage)';
     }
     if (value === undefined) {
-      return { v: U, t: { ...base, parameter: param, missing: true, result: 'unknown' }, m: [param], r: NONE };
+      return condTrace(base, param, 'unknown', undefined, MISSING);
     }
     const res = test(value, param);
-    const t: TraceNode = { ...base, parameter: param, found: value, result: RESULT[res.v]! };
-    if (res.converted) t.converted = res.converted;
-    const d = res.detail ?? detail;
-    if (d) t.detail = res.detail && detail ? `${detail}; ${res.detail}` : d;
-    return { v: res.v, t, m: res.v === U ? [param] : NONE, r: res.v === R ? [`${c.id}: ${res.detail}`] : NONE };
+    const d = res.detail && detail ? `${detail}; ${res.detail}` : (res.detail ?? detail);
+    return condTrace(base, param, RESULT[res.v]!, value, res.converted || d ? { converted: res.converted, detail: d } : undefined);
   };
 }
 
@@ -282,15 +328,15 @@ function compileCompositionSum(cx: CompileCtx, c: Extract<Condition, { operator:
   const segs = c.name.split('.');
   const keys = c.value.elements.map((el) => `${el}_wt_pct`);
   const op = c.value.operator;
-  const base = { node: 'condition' as const, id: c.id, parameter: c.name, operator: `sum(${c.value.elements.join('+')}) ${op}`, threshold: { value: c.value.threshold, unit: 'wt%' }, ...(c.note ? { note: c.note } : {}) };
+  const base: CondBase = { id: c.id, operator: `sum(${c.value.elements.join('+')}) ${op}`, threshold: { value: c.value.threshold, unit: 'wt%' }, note: c.note };
   return (s) => {
     const comp = get(s.root, segs);
-    if (!isObj(comp)) return { v: U, t: { ...base, missing: true, result: 'unknown' }, m: [c.name], r: NONE };
+    if (!isObj(comp)) return condTrace(base, c.name, 'unknown', undefined, MISSING);
     const values = keys.map((k) => (typeof comp[k] === 'number' ? (comp[k] as number) : 0));
     const sum = Number(values.reduce((a, b) => a + b, 0).toPrecision(12));
     const v: Truth = holds(cmpSum(values, c.value.threshold), op) ? T : F;
     const found = Object.fromEntries(keys.map((k, i) => [k, values[i]]));
-    return { v, t: { ...base, found, converted: { value: sum, unit: 'wt%' }, result: RESULT[v]! }, m: NONE, r: NONE };
+    return condTrace(base, c.name, RESULT[v]!, found, { converted: { value: sum, unit: 'wt%' } });
   };
 }
 
@@ -303,19 +349,17 @@ function compileTestResult(cx: CompileCtx, c: Extract<Condition, { operator: 'te
   if (!resultThr && resultInfo.type !== 'number') throw invalid(cx.ruleSet, `${cx.entry.key} ${c.id}: ${r.field} needs a unit`);
   const segs = list.split('.');
   const wanted = `${conditions.map((k) => `${k.field} ${k.value} ${k.unit}`).join(', ')}`;
-  const base = {
-    node: 'condition' as const,
+  const label = `${list} (a test at ${wanted})`;
+  const base: CondBase = {
     id: c.id,
-    parameter: list,
     operator: 'test_result',
     threshold: { at: conditions.map((k) => ({ [k.field]: { value: k.value, unit: k.unit } })), [r.field]: { [r.operator]: r.value, ...(r.unit ? { unit: r.unit } : {}) } },
-    ...(c.note ? { note: c.note } : {}),
+    note: c.note,
   };
   return (s) => {
     const tests = get(s.root, segs);
     if (!Array.isArray(tests) || tests.length === 0) {
-      const param = `${list} (a test at ${wanted})`;
-      return { v: U, t: { ...base, missing: true, result: 'unknown', detail: `needs a test at ${wanted} or harsher` }, m: [param], r: NONE };
+      return condTrace(base, list, 'unknown', undefined, { missing: true, missing_parameters: [label], detail: `needs a test at ${wanted} or harsher` });
     }
     let any: Truth = U;
     const satisfied: number[] = [];
@@ -347,26 +391,22 @@ function compileTestResult(cx: CompileCtx, c: Extract<Condition, { operator: 'te
         verdicts.push(`test ${i}: at the stated or milder conditions and fails the threshold`);
       } else verdicts.push(`test ${i}: does not decide (other conditions)`);
     });
-    const t: TraceNode = { ...base, found: tests, result: RESULT[any]!, detail: verdicts.join('; ') };
-    if (satisfied.length) t.satisfied_by = satisfied;
-    const param = `${list} (a test at ${wanted})`;
-    return { v: any, t, m: any === U ? [param] : NONE, r: NONE };
+    return condTrace(base, list, RESULT[any]!, tests, {
+      detail: verdicts.join('; '),
+      satisfied_by: satisfied.length ? satisfied : undefined,
+      missing_parameters: any === U ? [label] : undefined,
+    });
   };
 }
 
 function compileNotClaimed(cx: CompileCtx, c: Condition): Eval {
   fieldInfo(cx, c.name);
   const segs = c.name.split('.');
-  const base = { node: 'condition' as const, id: c.id, parameter: c.name, operator: 'not_claimed', ...(c.note ? { note: c.note } : {}) };
+  const base: CondBase = { id: c.id, operator: 'not_claimed', note: c.note };
   return (s) => {
     const v = get(s.root, segs);
     const claimed = v === true || (Array.isArray(v) && v.length > 0);
-    return {
-      v: claimed ? F : T,
-      t: { ...base, found: v, result: claimed ? 'not_met' : 'met', detail: claimed ? 'claimed by the exporter: the exclusion applies' : 'not claimed' },
-      m: NONE,
-      r: NONE,
-    };
+    return condTrace(base, c.name, claimed ? 'not_met' : 'met', v, claimed ? CLAIMED : NOT_CLAIMED);
   };
 }
 
@@ -380,15 +420,15 @@ function compileSpecifiedIn(cx: CompileCtx, c: Extract<Condition, { operator: 's
   if (spec && spec.path !== '$self') fieldInfo(cx, spec.path);
   const declaredSegs = declared?.split('.');
   const specSegs = spec && spec.path !== '$self' ? spec.path.split('.') : undefined;
-  const base = { node: 'condition' as const, id: c.id, parameter: c.name, operator: 'specified_in', threshold: entries, ...(c.note ? { note: c.note } : {}) };
+  const base: CondBase = { id: c.id, operator: 'specified_in', threshold: entries, note: c.note };
   return (s) => {
     const stated = declaredSegs ? get(s.root, declaredSegs) : undefined;
     if (stated !== undefined) {
       const v: Truth = typeof stated === 'boolean' ? (stated ? T : F) : Array.isArray(stated) && stated.some((d) => entries.some((k) => keyMatches(String(d), k))) ? T : F;
-      return { v, t: { ...base, parameter: declared, found: stated, result: RESULT[v]!, detail: "the exporter's own statement" }, m: NONE, r: NONE };
+      return condTrace(base, declared, RESULT[v]!, stated, STATED);
     }
     if (!spec) {
-      return { v: U, t: { ...base, missing: true, result: 'unknown' }, m: [c.name], r: NONE };
+      return condTrace(base, c.name, 'unknown', undefined, MISSING);
     }
     let target: Obj | undefined;
     if (spec.path === '$self') target = s.root;
@@ -397,22 +437,14 @@ function compileSpecifiedIn(cx: CompileCtx, c: Extract<Condition, { operator: 's
       if (isObj(found)) target = spec.wrap_as ? { kind: spec.wrap_as.kind, [spec.wrap_as.field]: found } : found;
     }
     if (!target) {
-      const param = spec.path;
-      return {
-        v: U,
-        t: { ...base, parameter: param, missing: true, result: 'unknown', detail: declared ? `give ${spec.path}, or state ${declared}` : undefined },
-        m: [param],
-        r: NONE,
-      };
+      return condTrace(base, spec.path, 'unknown', undefined, { missing: true, detail: declared ? `give ${spec.path}, or state ${declared}` : undefined });
     }
     if (s.depth >= MAX_REFERENCE_DEPTH) {
-      const why = `${c.id}: references nested deeper than ${MAX_REFERENCE_DEPTH} levels`;
-      return { v: R, t: { ...base, result: 'review', detail: why }, m: NONE, r: [why] };
+      return condTrace(base, c.name, 'review', undefined, { detail: `references nested deeper than ${MAX_REFERENCE_DEPTH} levels` });
     }
     const referenced: EntryResult[] = [];
     let v: Truth = F;
     const missing: string[] = [];
-    const review: string[] = [];
     const prefix = spec.path === '$self' ? '' : spec.wrap_as ? spec.path : `${spec.path}.`;
     const strip = spec.wrap_as ? `${spec.wrap_as.field}` : '';
     for (const key of entries) {
@@ -421,7 +453,6 @@ function compileSpecifiedIn(cx: CompileCtx, c: Extract<Condition, { operator: 's
         const why = `${c.id}: entry ${key} is not in the loaded rule sets`;
         referenced.push(notModelled(key, why));
         if (v !== T && v !== U) v = R;
-        review.push(why);
         continue;
       }
       const res = evaluateEntry(ce, target as ItemSpec, s.engine, s.depth + 1);
@@ -430,22 +461,19 @@ function compileSpecifiedIn(cx: CompileCtx, c: Extract<Condition, { operator: 's
       if (rv === T) v = T;
       else if (rv === U && v !== T) v = U;
       else if (rv === R && v === F) v = R;
-      for (const m of res.missing) missing.push(strip && m.startsWith(strip) ? `${prefix}${m.slice(strip.length)}` : `${prefix}${m}`);
-      review.push(...res.review);
+      if (rv === U) for (const m of res.missing) missing.push(strip && m.startsWith(strip) ? `${prefix}${m.slice(strip.length)}` : `${prefix}${m}`);
     }
-    return {
-      v,
-      t: { ...base, parameter: spec.path, result: RESULT[v]!, detail: 'classified the target specification', referenced },
-      m: v === U ? missing : NONE,
-      r: v === R ? review : NONE,
-    };
+    return condTrace(base, spec.path, RESULT[v]!, undefined, {
+      detail: 'classified the target specification',
+      referenced,
+      missing_parameters: v === U ? missing : undefined,
+    });
   };
 }
 
 function compileNote(c: Condition): Eval {
-  const t: TraceNode = { node: 'condition', id: c.id, parameter: c.name, operator: 'note', result: 'met', ...(c.note ? { note: c.note } : {}), detail: 'guidance only' };
-  const out: Out = { v: T, t, m: NONE, r: NONE };
-  return () => out;
+  const t = condTrace({ id: c.id, operator: 'note', note: c.note }, c.name, 'met', undefined, { detail: 'guidance only' });
+  return () => t;
 }
 
 function compileCondition(cx: CompileCtx, c: Condition): Eval {
@@ -469,26 +497,24 @@ function compileCondition(cx: CompileCtx, c: Condition): Eval {
 
 function combine(kind: 'all' | 'any', children: Eval[]): Eval {
   const n = children.length;
+  const all = kind === 'all';
   return (s) => {
-    const outs: Out[] = new Array(n);
+    const traces: TraceNode[] = new Array(n);
     let f = false;
     let t = false;
     let u = false;
     let r = false;
     for (let i = 0; i < n; i++) {
       const o = children[i]!(s);
-      outs[i] = o;
-      if (o.v === F) f = true;
-      else if (o.v === T) t = true;
-      else if (o.v === U) u = true;
+      traces[i] = o;
+      const res = o.result;
+      if (res === 'not_met') f = true;
+      else if (res === 'met') t = true;
+      else if (res === 'unknown') u = true;
       else r = true;
     }
-    const v: Truth = kind === 'all' ? (f ? F : u ? U : r ? R : T) : t ? T : u ? U : r ? R : F;
-    let m: readonly string[] = NONE;
-    let rv: readonly string[] = NONE;
-    if (v === U) m = outs.filter((o) => o.v === U).flatMap((o) => o.m);
-    if (v === R) rv = outs.filter((o) => o.v === R).flatMap((o) => o.r);
-    return { v, t: { node: kind, result: RESULT[v]!, children: outs.map((o) => o.t) }, m, r: rv };
+    const result: NodeResult = all ? (f ? 'not_met' : u ? 'unknown' : r ? 'review' : 'met') : t ? 'met' : u ? 'unknown' : r ? 'review' : 'not_met';
+    return { node: kind, result, children: traces };
   };
 }
 
@@ -504,14 +530,13 @@ function compileLogic(cx: CompileCtx, node: LogicNode): Eval {
     const child = compileLogic(cx, node.not);
     return (s) => {
       const o = child(s);
-      const v: Truth = o.v === T ? F : o.v === F ? T : o.v;
-      return { v, t: { node: 'not', result: RESULT[v]!, children: [o.t] }, m: o.m, r: o.r };
+      const result: NodeResult = o.result === 'met' ? 'not_met' : o.result === 'not_met' ? 'met' : o.result;
+      return { node: 'not', result, children: [o] };
     };
   }
   if ('unmodelled' in node) {
-    const text = node.unmodelled;
-    const out: Out = { v: R, t: { node: 'unmodelled', result: 'review', text }, m: NONE, r: [`${cx.entry.key}: ${text}`] };
-    return () => out;
+    const t: TraceNode = { node: 'unmodelled', result: 'review', text: node.unmodelled };
+    return () => t;
   }
   const { path, where } = node.any_element;
   const info = ITEM_FIELDS.get(path);
@@ -519,35 +544,45 @@ function compileLogic(cx: CompileCtx, node: LogicNode): Eval {
   if (cx.list) throw invalid(cx.ruleSet, `${cx.entry.key}: nested any_element is not supported`);
   const inner = compileLogic({ ...cx, list: path }, where);
   const segs = path.split('.');
+  const missingList: TraceNode = { node: 'any_element', path, result: 'unknown', missing: true };
   return (s) => {
     const list = get(s.root, segs);
-    if (list === undefined) {
-      return { v: U, t: { node: 'any_element', path, result: 'unknown', missing: true }, m: [path], r: NONE };
-    }
+    if (list === undefined) return missingList;
     const items = list as unknown[];
-    const elements: TraceNode[] = [];
+    const elements: TraceNode[] = new Array(items.length);
     const satisfied: number[] = [];
     let u = false;
     let r = false;
-    const missing: string[] = [];
-    const review: string[] = [];
     for (let i = 0; i < items.length; i++) {
       const o = inner({ root: s.root, el: items[i], elPath: `${path}[${i}]`, engine: s.engine, depth: s.depth });
-      elements.push({ node: 'element', index: i, result: RESULT[o.v]!, children: [o.t] });
-      if (o.v === T) satisfied.push(i);
-      else if (o.v === U) {
-        u = true;
-        missing.push(...o.m);
-      } else if (o.v === R) {
-        r = true;
-        review.push(...o.r);
-      }
+      elements[i] = { node: 'element', index: i, result: o.result, children: [o] };
+      if (o.result === 'met') satisfied.push(i);
+      else if (o.result === 'unknown') u = true;
+      else if (o.result === 'review') r = true;
     }
-    const v: Truth = satisfied.length > 0 ? T : u ? U : r ? R : F;
-    const t: TraceNode = { node: 'any_element', path, result: RESULT[v]!, satisfied_by: satisfied, children: elements };
-    if (items.length === 0) t.detail = 'the list is empty';
-    return { v, t, m: v === U ? missing : NONE, r: v === R ? review : NONE };
+    const result: NodeResult = satisfied.length > 0 ? 'met' : u ? 'unknown' : r ? 'review' : 'not_met';
+    return { node: 'any_element', path, result, satisfied_by: satisfied, children: elements, detail: items.length === 0 ? 'the list is empty' : undefined };
   };
+}
+
+/** The missing parameters under a node whose result is unknown: only from the children that keep it unknown. */
+function missingOf(t: TraceNode, acc: string[]): string[] {
+  if (t.node === 'condition') {
+    if (t.missing_parameters) for (const m of t.missing_parameters) acc.push(m);
+    else if (t.missing && t.parameter) acc.push(t.parameter);
+  } else if (t.node === 'any_element' && t.missing) acc.push(t.path!);
+  else if (t.children) for (const c of t.children) if (c.result === 'unknown') missingOf(c, acc);
+  return acc;
+}
+
+/** The texts needing review under a node whose result is review. */
+function reviewOf(t: TraceNode, key: string, acc: string[]): string[] {
+  if (t.node === 'unmodelled') acc.push(`${key}: ${t.text}`);
+  else if (t.node === 'condition') {
+    if (t.referenced) for (const r of t.referenced) if (r.status === 'needs_review') acc.push(...r.review);
+    if (!t.referenced) acc.push(`${t.id}: ${t.detail}`);
+  } else if (t.children) for (const c of t.children) if (c.result === 'review') reviewOf(c, key, acc);
+  return acc;
 }
 
 // ------------------------------------------------------------------ entries and engine
@@ -662,8 +697,8 @@ export function evaluateEntry(ce: CompiledEntry, item: ItemSpec, engine: Engine,
         title: e.title,
         status: 'not_controlled',
         applicable: false,
-        missing: [],
-        review: [],
+        missing: EMPTY,
+        review: EMPTY,
         trace: { node: 'applicability', result: 'not_met', detail: `the entry covers ${e.item_kinds.join(', ')}; this item is ${item.kind}` },
         notes: e.notes,
         reasons_for_control: e.reasons_for_control,
@@ -675,23 +710,23 @@ export function evaluateEntry(ce: CompiledEntry, item: ItemSpec, engine: Engine,
     }
     return cached;
   }
-  const o = branch.run({ root: item as unknown as Obj, el: undefined, elPath: '', engine, depth });
+  const t = branch.run({ root: item as unknown as Obj, el: undefined, elPath: '', engine, depth });
   return {
     key: e.key,
     regime: e.regime,
     id: e.id,
     title: e.title,
-    status: STATUS[o.v]!,
+    status: STATUS_OF[t.result],
     applicable: true,
     branch: branch.name,
-    missing: o.v === U ? [...new Set(o.m)] : [],
-    review: o.v === R ? [...new Set(o.r)] : [],
-    trace: o.t,
+    missing: t.result === 'unknown' ? [...new Set(missingOf(t, []))] : EMPTY,
+    review: t.result === 'review' ? [...new Set(reviewOf(t, e.key, []))] : EMPTY,
+    trace: t,
     notes: e.notes,
     reasons_for_control: e.reasons_for_control,
     confidence: e.confidence,
     role: e.role,
-    ...(e.effect ? { effect: e.effect } : {}),
+    effect: e.effect,
   };
 }
 
@@ -718,16 +753,19 @@ export function classify(engine: Engine, item: ItemSpec, options: { regimes?: st
   const sets = selectRuleSets(engine, options.regimes);
   const ids = new Set(sets.map((s) => s.ruleSet.id));
   const results: EntryResult[] = [];
-  for (const ce of engine.entries) if (ids.has(ce.ruleSetId)) results.push(evaluateEntry(ce, item, engine));
+  const controlled_by: string[] = [];
+  const needs_information: string[] = [];
+  const needs_review: string[] = [];
+  for (const ce of engine.entries) {
+    if (!ids.has(ce.ruleSetId)) continue;
+    const r = evaluateEntry(ce, item, engine);
+    results.push(r);
+    if (r.status === 'controlled') controlled_by.push(r.key);
+    else if (r.status === 'needs_information') needs_information.push(r.key);
+    else if (r.status === 'needs_review') needs_review.push(r.key);
+  }
   const rule_sets: RuleSetRef[] = sets.map(({ ruleSet, sha256 }) => ({ id: ruleSet.id, regime: ruleSet.regime, version: ruleSet.version, sha256 }));
-  return {
-    item: { kind: item.kind, ...(item.id ? { id: item.id } : {}), ...(item.name ? { name: item.name } : {}) },
-    rule_sets,
-    controlled_by: results.filter((r) => r.status === 'controlled').map((r) => r.key),
-    needs_information: results.filter((r) => r.status === 'needs_information').map((r) => r.key),
-    needs_review: results.filter((r) => r.status === 'needs_review').map((r) => r.key),
-    results,
-  };
+  return { item: { kind: item.kind, id: item.id, name: item.name }, rule_sets, controlled_by, needs_information, needs_review, results };
 }
 
 export type { ItemKind };

@@ -23,6 +23,8 @@ export interface TraceNode {
   /** the value found, converted to the threshold's unit */
   converted?: Quantity | Quantity[];
   missing?: boolean;
+  /** conditions on a target or on test results: the missing parameters they stand for */
+  missing_parameters?: string[];
   note?: string;
   /** how the result was reached, when not obvious */
   detail?: string;
@@ -48,10 +50,10 @@ export interface EntryResult {
   applicable: boolean;
   /** which branch of the entry was evaluated (equipment, components, …) */
   branch?: string;
-  /** exactly the parameters whose absence keeps the answer open (status needs_information) */
-  missing: string[];
-  /** the unmodelled parts that need an officer (status needs_review) */
-  review: string[];
+  /** exactly the parameters whose absence keeps the answer open (status needs_information); frozen when empty */
+  missing: readonly string[];
+  /** the unmodelled parts that need an officer (status needs_review); frozen when empty */
+  review: readonly string[];
   trace: TraceNode;
   notes: Array<{ type: string; summary: string }>;
   reasons_for_control: string[];

@@ -184,6 +184,7 @@ export function compareToThreshold(q: Quantity, t: Threshold, field: string): -1
 
 /** The quantity expressed in `unit` (same dimension), for display in a trace. Rounded to 12 significant digits. */
 export function convertForDisplay(q: Quantity, dimension: Dimension, unit: string, field: string): Quantity {
+  if (q.unit === unit) return { value: q.value, unit };
   const from = unitDef(dimension, q.unit, field);
   const to = unitDef(dimension, unit, field);
   const canonical = q.value * from.scaleF + from.offsetF;
