@@ -52,6 +52,8 @@ export function tilePath(tile: TileId): string {
 
 /** Parse a tile or entry bundle path (relative to the log prefix); strict and canonical. */
 export function parseTilePath(path: string): TileId {
+  // The longest canonical path (level 63, index 2^64-1, partial) is 52 characters.
+  if (path.length > 64) throw malformed(path.slice(0, 64), 'longer than any tile path');
   const parts = path.split('/');
   if (parts[0] !== 'tile' || parts.length < 3) throw malformed(path, 'expected tile/<L>/<N>[.p/<W>]');
   let level: number | 'entries';

@@ -85,6 +85,7 @@ describe('tile paths (c2sp.org/tlog-tiles)', () => {
     'tiles/0/000',
     'tile/-1/000',
     'tile/0/x018/x446/x744/x073/x709/x551/616', // 2^64
+    'tile/0/' + 'x000/'.repeat(40) + '001',
   ])('refuses %s', async (path) => {
     expect(await codeOf(() => parseTilePath(path))).toBe('LEDGER_TILE_PATH_MALFORMED');
   });
