@@ -205,7 +205,8 @@ class Checker implements GcodeChecker, ViolationSink {
       this.appendCarry(chunk, pos, nl);
       const n = this.carryLen;
       this.carryLen = 0;
-      this.lines(this.carry, 0, n);
+      if (this.pendingCR) this.pendingCR = false; // the carried text ended at a CR: this LF belongs to it
+      else this.lines(this.carry, 0, n);
       pos = nl + 1;
     }
     while (pos < end) {
@@ -223,6 +224,14 @@ class Checker implements GcodeChecker, ViolationSink {
    */
   private appendCarry(src: Uint8Array, s: number, e: number): void {
     if (this.carryLen + (e - s) <= this.maxLine + 1) return this.copyToCarry(src, s, e);
+    // lines already ended by a CR inside the carry (src[s] is not an LF: it cannot pair with it)
+    const carriedCR = lastIndexOf(this.carry, 13, 0, this.carryLen);
+    if (carriedCR >= 0) {
+      this.lines(this.carry, 0, carriedCR + 1);
+      this.carry.copyWithin(0, carriedCR + 1, this.carryLen);
+      this.carryLen -= carriedCR + 1;
+      if (this.carryLen + (e - s) <= this.maxLine + 1) return this.copyToCarry(src, s, e);
+    }
     const lastCR = lastIndexOf(src, 13, s, e);
     if (lastCR >= 0) {
       const firstCR = src.indexOf(13, s);
