@@ -142,8 +142,20 @@ describe('fabgate rules', () => {
     expect(f.json<{ would_change: Array<{ ref: string }> }>().would_change.map((x) => x.ref)).toEqual(['a.json (pyro-1200)']);
   });
 
-  it('diff refuses a file that is not a rule set', async () => {
+  it('diff refuses a file that is not a rule set, and a hostile deep one', async () => {
     const r = await cli('rules', 'diff', file('x.json', { hello: 1 }), file('y.json', { hello: 2 }), '--json');
+    expect(r.code).toBe(2);
+    expect(r.json<{ error: { code: string } }>().error.code).toBe('CLASSIFICATION_RULESET_INVALID');
+    const deep = file('deep.json', '{"logic":' + '{"not":'.repeat(50000) + '"x"' + '}'.repeat(50001));
+    const d = await cli('rules', 'diff', deep, deep, '--json');
+    expect(d.code).toBe(2);
+    expect(d.json<{ error: { code: string } }>().error.code).toBe('CLASSIFICATION_RULESET_TOO_DEEP');
+  });
+
+  it('diff with a rule set whose logic names a field the item schema lacks: invalid rule set, exit 2', async () => {
+    const bad = structuredClone(shippedRuleSets()[0]!.ruleSet);
+    (bad.entries[0]!.parameters[0] as { name: string }).name = 'machine.colour';
+    const r = await cli('rules', 'diff', file('us-a.json', ruleSetFileText(shippedRuleSets()[0]!.ruleSet)), file('us-bad.json', ruleSetFileText(bad)), '--items', file('one.jsonl', JSON.stringify(SPINE_MACHINE)), '--json');
     expect(r.code).toBe(2);
     expect(r.json<{ error: { code: string } }>().error.code).toBe('CLASSIFICATION_RULESET_INVALID');
   });

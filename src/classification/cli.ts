@@ -14,7 +14,7 @@ import { FabgateError } from '../shared/errors.js';
 import { compareClassification, harmonisationReport } from './compare.js';
 import { assessDestination } from './destination.js';
 import { classify } from './evaluate.js';
-import { MAX_ITEM_BYTES, parseItemJson } from './item.js';
+import { MAX_ITEM_BYTES, nestingDepth, parseItemJson } from './item.js';
 import { itemJsonSchema } from './item-schema.js';
 import { defaultEngine, parseRuleSet, shippedRuleSets } from './rules/index.js';
 import type { Classification, TraceNode } from './types.js';
@@ -22,6 +22,8 @@ import { diffRuleSets, ruleSetStatus, wouldChange, type StoredItem } from './ver
 
 /** Largest rule-set file accepted (the shipped US set is about 150 kB). */
 const MAX_RULESET_BYTES = 16 * 1024 * 1024;
+/** Deepest nesting accepted in a rule-set file (the shipped logic trees nest about 12 levels). */
+const MAX_RULESET_DEPTH = 64;
 /** Largest JSONL file of stored items accepted by `rules diff --items`. */
 const MAX_ITEMS_BYTES = 256 * 1024 * 1024;
 
@@ -55,6 +57,9 @@ async function readStdin(io: CliIO, limit: number): Promise<string> {
 
 function loadRuleSetFile(io: CliIO, path: string) {
   const text = readLimited(io, path, MAX_RULESET_BYTES);
+  if (nestingDepth(text) > MAX_RULESET_DEPTH) {
+    throw new FabgateError('CLASSIFICATION_RULESET_TOO_DEEP', `${path}: nested deeper than ${MAX_RULESET_DEPTH} levels`, 'invalid_input', { limit: MAX_RULESET_DEPTH });
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -15,7 +15,7 @@ export const MAX_ITEM_DEPTH = 32;
  * Depth of bracket nesting, counted outside strings, without parsing: refuses a
  * hostile `[[[[…` before JSON.parse spends stack or memory on it.
  */
-function nestingDepth(text: string): number {
+export function nestingDepth(text: string): number {
   let depth = 0;
   let max = 0;
   let inString = false;
