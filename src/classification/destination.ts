@@ -106,9 +106,11 @@ function usRow(row: NonNullable<Entry['country_chart']>[number], dest: string, l
       return {
         ...base,
         licence_required: required ? true : false,
+        // The AT1 column is not in the rule data; anti-terrorism controls (15 CFR 742.8 Iran, 742.9 Syria,
+        // 742.19 North Korea) are those of Country Group E:1, so Fabgate reads AT1 as E:1 and says so.
         why: required
           ? `AT1: ${dest} is in Country Group E:1 (anti-terrorism controls, 15 CFR 742.8, 742.9, 742.19).`
-          : `AT1: anti-terrorism controls apply to the Country Group E:1 destinations (${e1.join(', ')}); ${dest} is not one.`,
+          : `AT1: read as the Country Group E:1 destinations (${e1.join(', ')}) of the anti-terrorism controls (15 CFR 742.8, 742.9, 742.19); ${dest} is not one. The AT column itself is not in the rule data.`,
       };
     }
     return { ...base, licence_required: null, why: `${column}: the destinations of this Country Chart column are not in the rule data.` };

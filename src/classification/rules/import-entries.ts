@@ -672,9 +672,6 @@ const ENTRY_AMENDMENTS: Record<string, (d: Draft) => void> = {
       reason: 'The entry is technology for the development or production of the listed parts (as in the US entry 9E003.a); without it any mention of such a part would match.',
     });
   },
-  'US-EAR:2B001': (d) => {
-    d.amendments.push({ summary: 'None to the logic', reason: 'Note 4 already requires the unmodelled 2B001.a/.b/.c evaluation here.' });
-  },
   'EU-2021/821:2B001': (d) => {
     replaceBranchLogic(d, 'equipment', () => ({
       any: [
