@@ -27,8 +27,8 @@ const COMPRESSION_NONE = 0;
 const COMPRESSION_DEFLATE = 1;
 const COMPRESSION_HEATSHRINK_11_4 = 2;
 const COMPRESSION_HEATSHRINK_12_4 = 3;
+/** G-code encodings: 0 none, 1 MeatPack, 2 MeatPack keeping comment lines (both decode alike). */
 const ENCODING_NONE = 0;
-const ENCODING_MEATPACK = 1;
 const ENCODING_MEATPACK_COMMENTS = 2;
 
 /** What the next `need` bytes are. */
@@ -66,11 +66,12 @@ export class BgcodeReader {
     while (this.queued >= this.need) this.step(this.take(this.need));
   }
 
-  /** The input ended: it must end between blocks. */
+  /** The input ended: it must end between blocks, after at least one G-code block (they come last). */
   end(): void {
     if (this.stage !== BLOCK_HEADER || this.queued !== 0) {
       throw new FabgateError('GCODE_BGCODE_TRUNCATED', 'binary G-code ends in the middle of a block', 'invalid_input');
     }
+    if (!this.seenGcode) throw new FabgateError('GCODE_BGCODE_TRUNCATED', 'binary G-code ends before its G-code blocks', 'invalid_input');
   }
 
   private step(bytes: Uint8Array): void {

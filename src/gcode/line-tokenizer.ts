@@ -23,7 +23,7 @@
  * NUL and other control bytes mean the input is not G-code text: `GCODE_BINARY_INPUT` is thrown.
  */
 import { FabgateError } from '../shared/errors.js';
-import { DecimalReader, FAST_DIGITS, MAX_FAST_FRACTION, POW10 } from './decimal.js';
+import { DecimalReader, FAST_DIGITS, POW10 } from './decimal.js';
 
 /** Byte classes of the tokenizer's state machine. */
 const OTHER = 0;

@@ -116,7 +116,6 @@ const MODAL_G = table([17, 18, 19, 20, 21, 40, 49, 53, 54, 55, 56, 57, 58, 59, 6
 
 const MOTION_NONE = -1;
 const MOTION_LINEAR = 1;
-const MOTION_RAPID = 0;
 const MOTION_CW = 2;
 const MOTION_CCW = 3;
 const MOTION_BEZIER = 5;

@@ -54,11 +54,12 @@ function reference(steps: Step[]) {
   let absolute = true;
   let inch = false;
   let plane = ['X', 'Y', 'Z'];
-  const box: Record<string, [number, number] | null> = { X: null, Y: null, Z: null };
+  const box: Record<'X' | 'Y' | 'Z', [number, number] | null> = { X: null, Y: null, Z: null };
   let arcTolerance = 0;
   const reach = (axis: string, v: number) => {
-    const b = box[axis];
-    box[axis] = b ? [Math.min(b[0], v), Math.max(b[1], v)] : [v, v];
+    const a = axis as 'X' | 'Y' | 'Z';
+    const b = box[a];
+    box[a] = b ? [Math.min(b[0], v), Math.max(b[1], v)] : [v, v];
   };
   const scale = () => (inch ? 25.4 : 1);
   const fmt = (v: number) => (Math.round(v * 1000) / 1000).toString();
@@ -175,7 +176,7 @@ describe('random programs: the checker’s bounding box equals the reference int
         const { program, box } = reference(steps);
         const r = checkBytes(bytes(program), NO_LIMITS);
         expect(r.violations).toEqual([]);
-        for (const axis of ['X', 'Y', 'Z']) {
+        for (const axis of ['X', 'Y', 'Z'] as const) {
           const got = r.stats.bounding_box_mm[axis.toLowerCase() as 'x' | 'y' | 'z'];
           const want = box[axis];
           if (want === null) expect(got).toBeNull();
@@ -195,7 +196,7 @@ describe('random programs: the checker’s bounding box equals the reference int
         const { program, box, arcTolerance } = reference(steps);
         const r = checkBytes(bytes(program), NO_LIMITS);
         expect(r.violations).toEqual([]);
-        for (const axis of ['X', 'Y', 'Z']) {
+        for (const axis of ['X', 'Y', 'Z'] as const) {
           const got = r.stats.bounding_box_mm[axis.toLowerCase() as 'x' | 'y' | 'z'];
           const want = box[axis];
           if (want === null) {
