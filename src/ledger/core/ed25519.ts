@@ -7,6 +7,7 @@
  */
 import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { concatBytes } from './bytes.js';
+import { LedgerError } from './errors.js';
 
 export const ED25519_KEY_SIZE = 32;
 export const ED25519_SIGNATURE_SIZE = 64;
@@ -26,6 +27,9 @@ export function ed25519PublicKey(raw: Uint8Array): KeyObject | undefined {
 
 /** A private KeyObject from a 32-byte seed, and its raw public key. */
 export function ed25519KeyPair(seed: Uint8Array): { privateKey: KeyObject; publicKey: Uint8Array } {
+  if (!(seed instanceof Uint8Array) || seed.length !== ED25519_KEY_SIZE) {
+    throw new LedgerError('LEDGER_KEY_MALFORMED', `an Ed25519 seed is ${ED25519_KEY_SIZE} bytes`);
+  }
   const privateKey = createPrivateKey({ key: Buffer.from(concatBytes(PKCS8_PREFIX, seed)), format: 'der', type: 'pkcs8' });
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   return { privateKey, publicKey: new Uint8Array(spki.subarray(spki.length - ED25519_KEY_SIZE)) };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { openNote, parseNote, signNote } from './note.js';
-import { formatVerifierKey, generateNoteKey, parseSignerKey, parseVerifierKey, EcdsaNoteVerifier, Rfc6962NoteVerifier } from './keys.js';
+import { formatVerifierKey, generateNoteKey, parseSignerKey, parseVerifierKey, EcdsaNoteVerifier, Ed25519NoteSigner, Rfc6962NoteVerifier } from './keys.js';
 import { encodeBase64, encodeUint32, encodeUint64 } from './bytes.js';
 import { SIGNATURE_TYPE } from './key-id.js';
 import { isFabgateError } from '../../shared/errors.js';
@@ -199,6 +199,10 @@ describe('strictness', () => {
   it('accepts blank lines inside the text: the last blank line separates', () => {
     const n = signNote('a\n\nb\n', [signer]);
     expect(openNote(n, [verifier]).text).toBe('a\n\nb\n');
+  });
+
+  it('refuses an Ed25519 seed that is not 32 bytes', () => {
+    expect(codeOf(() => new Ed25519NoteSigner('x', new Uint8Array(31)))).toBe('LEDGER_KEY_MALFORMED');
   });
 
   it('enforces the size limit', () => {

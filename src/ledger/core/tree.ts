@@ -35,17 +35,23 @@ export function assertUint64(value: bigint, what: string): void {
 
 /** Number of bits needed to write n (0 for 0). */
 export function bitLength(n: bigint): number {
-  return n === 0n ? 0 : n.toString(2).length;
+  let bits = 0;
+  while (n > 0xffffffffn) {
+    n >>= 32n;
+    bits += 32;
+  }
+  return bits + 32 - Math.clz32(Number(n));
 }
 
 /** Number of trailing zero bits of n > 0. */
 function trailingZeros(n: bigint): number {
   let count = 0;
-  while ((n & 1n) === 0n) {
-    n >>= 1n;
-    count++;
+  while ((n & 0xffffffffn) === 0n) {
+    n >>= 32n;
+    count += 32;
   }
-  return count;
+  const low = Number(n & 0xffffffffn);
+  return count + 31 - Math.clz32(low & -low);
 }
 
 export function isPowerOfTwo(n: bigint): boolean {
