@@ -64,7 +64,7 @@ describe('integers and strings', () => {
 
   it('agrees with JSON.stringify for plain JSON data, apart from member order', () => {
     fc.assert(
-      fc.property(fc.jsonValue({ noUnicodeString: false }), (value) => {
+      fc.property(fc.jsonValue({ noUnicodeString: false, maxDepth: 4 }), (value) => {
         const text = canonicalJson(value);
         expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
         expect(canonicalJson(JSON.parse(text))).toBe(text); // idempotent
