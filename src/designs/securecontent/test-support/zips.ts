@@ -119,7 +119,7 @@ export async function writeParts(parts: Map<string, Buffer>): Promise<Buffer> {
 }
 
 /** Reads a package, lets `mutate` change its parts, and writes it again. */
-export async function rewritePackage(bytes: Uint8Array, mutate: (parts: Map<string, Buffer>) => void | Promise<void>): Promise<Buffer> {
+export async function rewritePackage(bytes: Uint8Array, mutate: (parts: Map<string, Buffer>) => unknown): Promise<Buffer> {
   const parts = await readAllParts(bytes);
   await mutate(parts);
   return writeParts(parts);
