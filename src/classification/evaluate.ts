@@ -67,6 +67,9 @@ function condTrace(
     satisfied_by?: number[];
   },
 ): TraceNode {
+  // Three fixed shapes: the common one small, so the trace of a whole item stays cheap to allocate.
+  if (more === undefined) return { node: 'condition', id: b.id, parameter, operator: b.operator, threshold: b.threshold, found, result, note: b.note };
+  if (more === MISSING) return { node: 'condition', id: b.id, parameter, operator: b.operator, threshold: b.threshold, missing: true, result, note: b.note };
   return {
     node: 'condition',
     id: b.id,
@@ -74,14 +77,14 @@ function condTrace(
     operator: b.operator,
     threshold: b.threshold,
     found,
-    converted: more?.converted,
-    missing: more?.missing,
-    missing_parameters: more?.missing_parameters,
+    converted: more.converted,
+    missing: more.missing,
+    missing_parameters: more.missing_parameters,
     result,
     note: b.note,
-    detail: more?.detail,
-    referenced: more?.referenced,
-    satisfied_by: more?.satisfied_by,
+    detail: more.detail,
+    referenced: more.referenced,
+    satisfied_by: more.satisfied_by,
   };
 }
 
@@ -94,7 +97,8 @@ interface Scope {
   root: Obj;
   /** current list element inside any_element */
   el: unknown;
-  elPath: string;
+  /** index of the current list element inside any_element (-1 outside) */
+  index: number;
   engine: Engine;
   depth: number;
 }
@@ -302,8 +306,11 @@ function compileValueCondition(cx: CompileCtx, c: Condition): Eval {
   const compositionDefault = segs.length >= 2 && segs[segs.length - 2] === 'composition' && /_wt_pct$/.test(segs[segs.length - 1]!);
   const parentSegs = segs.slice(0, -1);
   const derivesBaseMetal = !relative && c.name === 'material.base_metal';
+  // Parameter names of list elements, built once per index rather than per evaluation.
+  const list = relative ? c.name.slice(0, c.name.indexOf('[]')) : '';
+  const names: string[] = [];
   return (s) => {
-    const param = relative ? `${s.elPath}.${rel}` : c.name;
+    const param = relative ? (names[s.index] ??= `${list}[${s.index}].${rel}`) : c.name;
     let value = get(relative ? s.el : s.root, segs);
     let detail: string | undefined;
     if (value === undefined && compositionDefault && isObj(get(relative ? s.el : s.root, parentSegs))) {
@@ -554,7 +561,7 @@ function compileLogic(cx: CompileCtx, node: LogicNode): Eval {
     let u = false;
     let r = false;
     for (let i = 0; i < items.length; i++) {
-      const o = inner({ root: s.root, el: items[i], elPath: `${path}[${i}]`, engine: s.engine, depth: s.depth });
+      const o = inner({ root: s.root, el: items[i], index: i, engine: s.engine, depth: s.depth });
       elements[i] = { node: 'element', index: i, result: o.result, children: [o] };
       if (o.result === 'met') satisfied.push(i);
       else if (o.result === 'unknown') u = true;
@@ -604,9 +611,13 @@ export interface LoadedRuleSet {
 
 export interface Engine {
   ruleSets: LoadedRuleSet[];
+  /** what a classification records about the rule sets it used */
+  refs: RuleSetRef[];
   entries: CompiledEntry[];
   byKey: Map<string, CompiledEntry>;
 }
+
+const ruleSetRef = ({ ruleSet, sha256 }: LoadedRuleSet): RuleSetRef => ({ id: ruleSet.id, regime: ruleSet.regime, version: ruleSet.version, sha256 });
 
 /** The sha256 that identifies a rule set: over its canonical file text. */
 export function ruleSetDigest(rs: RuleSet): string {
@@ -680,7 +691,7 @@ export function compileRuleSets(sets: LoadedRuleSet[]): Engine {
     state.set(key, 2);
   };
   for (const key of byKey.keys()) visit(key, []);
-  return { ruleSets: sets, entries, byKey };
+  return { ruleSets: sets, refs: sets.map(ruleSetRef), entries, byKey };
 }
 
 /** Evaluate one entry on one item. */
@@ -710,7 +721,7 @@ export function evaluateEntry(ce: CompiledEntry, item: ItemSpec, engine: Engine,
     }
     return cached;
   }
-  const t = branch.run({ root: item as unknown as Obj, el: undefined, elPath: '', engine, depth });
+  const t = branch.run({ root: item as unknown as Obj, el: undefined, index: -1, engine, depth });
   return {
     key: e.key,
     regime: e.regime,
@@ -750,21 +761,22 @@ export function selectRuleSets(engine: Engine, regimes?: string[]): LoadedRuleSe
 
 /** Classify an item against every entry of the selected rule sets. */
 export function classify(engine: Engine, item: ItemSpec, options: { regimes?: string[] } = {}): Classification {
-  const sets = selectRuleSets(engine, options.regimes);
-  const ids = new Set(sets.map((s) => s.ruleSet.id));
+  const filtered = options.regimes !== undefined && options.regimes.length > 0;
+  const sets = filtered ? selectRuleSets(engine, options.regimes) : engine.ruleSets;
+  const ids = filtered ? new Set(sets.map((s) => s.ruleSet.id)) : undefined;
   const results: EntryResult[] = [];
   const controlled_by: string[] = [];
   const needs_information: string[] = [];
   const needs_review: string[] = [];
   for (const ce of engine.entries) {
-    if (!ids.has(ce.ruleSetId)) continue;
+    if (ids && !ids.has(ce.ruleSetId)) continue;
     const r = evaluateEntry(ce, item, engine);
     results.push(r);
     if (r.status === 'controlled') controlled_by.push(r.key);
     else if (r.status === 'needs_information') needs_information.push(r.key);
     else if (r.status === 'needs_review') needs_review.push(r.key);
   }
-  const rule_sets: RuleSetRef[] = sets.map(({ ruleSet, sha256 }) => ({ id: ruleSet.id, regime: ruleSet.regime, version: ruleSet.version, sha256 }));
+  const rule_sets: RuleSetRef[] = filtered ? sets.map(ruleSetRef) : engine.refs;
   return { item: { kind: item.kind, id: item.id, name: item.name }, rule_sets, controlled_by, needs_information, needs_review, results };
 }
 
