@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canonicalJson, canonicalJsonBytes, MAX_JSON_DEPTH } from './canonical-json.js';
@@ -64,9 +65,9 @@ describe('integers and strings', () => {
 
   it('agrees with JSON.stringify for plain JSON data, apart from member order', () => {
     fc.assert(
-      fc.property(fc.jsonValue({ noUnicodeString: false, maxDepth: 4 }), (value) => {
+      fc.property(fc.jsonValue({ stringUnit: 'binary', maxDepth: 4 }), (value) => {
         const text = canonicalJson(value);
-        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
+        expect(isDeepStrictEqual(JSON.parse(text), JSON.parse(JSON.stringify(value)))).toBe(true);
         expect(canonicalJson(JSON.parse(text))).toBe(text); // idempotent
       }),
     );
