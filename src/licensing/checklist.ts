@@ -14,7 +14,7 @@ import { licensingReference, type LicenceType } from './reference.js';
 export type ChecklistStatus = 'ok' | 'missing' | 'inconsistent' | 'warning';
 
 export interface ChecklistEntry {
-  /** Stable id of the check, e.g. `parties.role.end_user` or `items.itm_…​.rule_sets`. */
+  /** Stable id of the check, e.g. `parties.role.end_user` or `items.<item id>.rule_sets`. */
   id: string;
   section: 'authority' | 'items' | 'destinations' | 'parties' | 'end_use' | 'production_volume' | 'documents' | 'due_diligence' | 'declaration' | 'validity' | 'commercial' | 'amendment';
   status: ChecklistStatus;
