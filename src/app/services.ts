@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import type { Config } from '../shared/config.js';
 import { KeyWrapper, loadKek } from '../shared/keywrap.js';
 import { Metrics } from './metrics.js';
+import { TransparencyLog } from '../ledger/log.js';
 
 /** Everything a request handler or a command may use: the composition root's product. */
 export interface Services {
@@ -15,6 +16,8 @@ export interface Services {
   logger: Logger;
   metrics: Metrics;
   keys: KeyWrapper;
+  /** The transparency log: decisive events are integrated, checkpoints signed, proofs served. */
+  ledger: TransparencyLog;
   close(): Promise<void>;
 }
 
@@ -46,14 +49,21 @@ export async function openServices(config: Config, opts: OpenServicesOptions = {
     }
     const { kek, source } = loadKek(config.kek, config.dataDir);
     if (source === 'generated') logger.warn({ file: join(config.dataDir, 'kek.key') }, 'generated a key-encryption key; set FABGATE_KEK in production');
+    const clock = opts.clock ?? systemClock;
+    const keys = new KeyWrapper(kek);
+    const ledger = new TransparencyLog(database, keys, clock, config.logOrigin, logger);
     return {
       config,
       database,
-      clock: opts.clock ?? systemClock,
+      clock,
       logger,
       metrics: new Metrics(opts.processMetrics ?? true),
-      keys: new KeyWrapper(kek),
-      close: () => database.close(),
+      keys,
+      ledger,
+      async close() {
+        await ledger.stop();
+        await database.close();
+      },
     };
   } catch (e) {
     await database.close();

@@ -79,6 +79,8 @@ export async function transact<T>(c: Context<AppEnv>, fn: (trx: Trx, audit: Audi
     return fn(trx, audit);
   });
   c.set('audited', true);
+  // Any decisive event this change queued goes into the log shortly.
+  c.get('services').ledger.nudge();
   return result;
 }
 

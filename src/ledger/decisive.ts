@@ -1,14 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
-import { canonicalJson } from '../shared/canonical-json.js';
 import { FabgateError } from '../shared/errors.js';
+import { toHex } from './core/bytes.js';
+import { encodeLeaf, leafTime, newSalt, recordCommitment } from './core/leaf.js';
 
 /**
  * A decisive event: a decision, licence, ticket, usage record or list version
  * that must be provable later. `record` is the immutable record as stored — the
  * resolver registered for `recordType` must rebuild exactly this object from
  * the database, so `fabgate log audit` can detect any later alteration.
+ * Event and record types follow LEAF-FORMAT.md (`licence.issued`, `licence`).
  */
 export interface DecisiveEvent {
   type: string;
@@ -19,38 +20,45 @@ export interface DecisiveEvent {
   organisationId?: string | null;
 }
 
-/** SHA-256(salt ‖ canonical JSON of the record): commits to the record without revealing it. */
-export function commitment(salt: Uint8Array, record: unknown): string {
-  return createHash('sha256').update(salt).update(canonicalJson(record), 'utf8').digest('hex');
-}
-
 /**
  * Queue a decisive event for the transparency log. Call it inside the
  * transaction of the change it records: both commit or neither does, and the
  * sequencer integrates every committed event (none can be lost in between).
+ * The leaf is encoded here once, so a malformed event fails the change itself
+ * instead of stalling the sequencer later.
  */
 export async function logDecisiveEvent(db: Kysely<Tables>, event: DecisiveEvent): Promise<{ seq: number; salt: string; commitment: string }> {
-  const salt = randomBytes(32);
+  const salt = newSalt();
+  const commitment = recordCommitment(event.record, salt);
+  const at = leafTime(event.at);
+  encodeLeaf({ eventType: event.type, time: at, recordType: event.recordType, recordId: event.recordId, commitment });
   const row = {
     event_type: event.type,
     record_type: event.recordType,
     record_id: event.recordId,
-    at: event.at.toISOString(),
+    at,
     organisation_id: event.organisationId ?? null,
-    salt: salt.toString('hex'),
-    commitment: commitment(salt, event.record),
+    salt: toHex(salt),
+    commitment: toHex(commitment),
     leaf_index: null,
   };
   const inserted = await db.insertInto('ledger_events').values(row).returning('seq').executeTakeFirstOrThrow();
   return { seq: Number(inserted.seq), salt: row.salt, commitment: row.commitment };
 }
 
-/** Rebuilds the committed record of one type from the database (undefined when it is gone). */
-export type RecordResolver = (db: Kysely<Tables>, recordId: string) => Promise<unknown | undefined>;
+/**
+ * How `fabgate log audit` finds a domain's logged records: `load` rebuilds the
+ * committed record (undefined when it is gone); `list` names every record of
+ * the type that should have been logged, to find ones missing from the log.
+ */
+export interface RecordResolver {
+  load(db: Kysely<Tables>, recordId: string): Promise<unknown | undefined>;
+  list?(db: Kysely<Tables>): Promise<string[]>;
+}
 
 const resolvers = new Map<string, RecordResolver>();
 
-/** Each domain registers how to rebuild its logged records, for `fabgate log audit`. */
+/** Each domain registers how to rebuild its logged records. */
 export function registerRecordResolver(recordType: string, resolver: RecordResolver): void {
   if (resolvers.has(recordType) && resolvers.get(recordType) !== resolver) {
     throw new FabgateError('LEDGER_RESOLVER_DUPLICATE', `a resolver for '${recordType}' is already registered`, 'internal');
@@ -60,4 +68,8 @@ export function registerRecordResolver(recordType: string, resolver: RecordResol
 
 export function recordResolver(recordType: string): RecordResolver | undefined {
   return resolvers.get(recordType);
+}
+
+export function registeredRecordTypes(): string[] {
+  return [...resolvers.keys()].sort();
 }

@@ -18,6 +18,39 @@ export interface LedgerEventRow {
   leaf_index: number | null;
 }
 
+export interface LedgerTileRow {
+  level: number;
+  tile_index: number;
+  /** Number of hashes stored (1..256); a full tile has 256. */
+  width: number;
+  /** `width` concatenated 32-byte hashes. */
+  hashes: Uint8Array;
+}
+
+export interface LedgerCheckpointRow {
+  size: number;
+  /** Root hash, base64 as in the checkpoint body. */
+  root_hash: string;
+  /** The signed note, verbatim. */
+  note: string;
+  key_id: string;
+  created_at: string;
+}
+
+export interface LedgerKeyRow {
+  key_id: string;
+  name: string;
+  /** C2SP verifier key: name+hex key id+base64(0x01 || public key). */
+  verifier_key: string;
+  /** The Ed25519 seed, wrapped under the KEK (purpose "ledger-signing-key"). */
+  wrapped_seed: string;
+  created_at: string;
+  retired_at: string | null;
+}
+
 export interface LedgerTables {
   ledger_events: LedgerEventRow;
+  ledger_tiles: LedgerTileRow;
+  ledger_checkpoints: LedgerCheckpointRow;
+  ledger_keys: LedgerKeyRow;
 }
