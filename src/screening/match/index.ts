@@ -15,7 +15,7 @@
  * bound per name, and scores the best few candidates in full (score.ts).
  */
 import type { EntityType, ListEntity } from '../model.js';
-import { TokenKind, normaliseName } from '../normalise/name.js';
+import { TokenKind, normaliseName, type NormalisedName } from '../normalise/name.js';
 import { skeleton } from '../normalise/fold.js';
 import { fnv1a, jaroWinkler } from './similarity.js';
 
@@ -105,6 +105,10 @@ export interface EntityFacts {
 export class ScreeningIndexBuilder {
   private vocab = new Map<string, number>();
   private vocabStr: string[] = [];
+  /** The normalised (unfolded) spelling first seen for each folded token, for typo similarity. */
+  private vocabRaw: string[] = [];
+  /** Names repeat across list versions and lists: normalise each distinct spelling once. */
+  private normCache = new Map<string, NormalisedName>();
   private vocabKind = new GrowU8();
   private vocabAbjad = new GrowU8();
   private lists: string[] = [];
@@ -145,7 +149,13 @@ export class ScreeningIndexBuilder {
     const person = e.type === 'person';
     const seen = new Set<string>();
     const addName = (text: string, flags: number) => {
-      const n = normaliseName(text, { person });
+      const cacheKey = (person ? 'p\u0000' : 'o\u0000') + text;
+      let n = this.normCache.get(cacheKey);
+      if (!n) {
+        n = normaliseName(text, { person });
+        if (this.normCache.size > 500_000) this.normCache.clear();
+        this.normCache.set(cacheKey, n);
+      }
       if (n.tokens.length === 0) return;
       const key = n.folded.join(' ');
       if (seen.has(key)) return;
@@ -160,6 +170,7 @@ export class ScreeningIndexBuilder {
           v = this.vocabStr.length;
           this.vocab.set(f, v);
           this.vocabStr.push(f);
+          this.vocabRaw.push(n.tokens[i]!);
           this.vocabKind.push(n.kinds[i]!);
           this.vocabAbjad.push(0);
         }
@@ -180,6 +191,7 @@ export class ScreeningIndexBuilder {
   }
 
   build(): ScreeningIndex {
+    this.normCache.clear();
     const V = this.vocabStr.length;
     const N = this.nameText.length;
     const nameOff = this.nameOff.trim();
@@ -247,6 +259,7 @@ export class ScreeningIndexBuilder {
     return new ScreeningIndex({
       vocab: this.vocab,
       vocabStr: this.vocabStr,
+      vocabRaw: this.vocabRaw,
       vocabKind: kind,
       vocabAbjad: this.vocabAbjad.trim(),
       df,
@@ -283,6 +296,7 @@ export function rarity(df: number, n: number): number {
 export interface IndexData {
   vocab: Map<string, number>;
   vocabStr: string[];
+  vocabRaw: string[];
   vocabKind: Uint8Array;
   vocabAbjad: Uint8Array;
   df: Uint32Array;

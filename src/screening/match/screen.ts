@@ -10,7 +10,9 @@
  *
  * A query token with no counterpart costs its full weight (the customer's name
  * says something the list does not); a listed token with no counterpart costs
- * half (lists add middle names, patronymics and legal forms). When the two names
+ * half (lists add middle names, patronymics and legal forms) — unless both sides
+ * keep a name word unmatched, which is a substitution (Putin / Petrov) and costs
+ * in full. When the two names
  * split words differently ("Jinping" / "Jin Ping", "AlQaida" / "Al Qaida"), the
  * names compared as one string can do better and are used instead.
  *
@@ -278,7 +280,8 @@ export class Screener {
           else if (vk === TokenKind.Initial && qk !== TokenKind.Legal && n.folded[i]!.charCodeAt(0) === d.vocabStr[v]!.charCodeAt(0)) s = INITIAL_SIM;
           else if ((qk === TokenKind.Name || qk === TokenKind.Particle) && (vk === TokenKind.Name || vk === TokenKind.Particle)) {
             // Typos beyond the one-edit neighbourhood (two substitutions, "Merkur" / "Merkel").
-            s = typoSimilarity(n.folded[i]!, d.vocabStr[v]!);
+            // Folding can hide a slip ("acwhan" / "achwan"): compare the plain spellings too.
+            s = Math.max(typoSimilarity(n.folded[i]!, d.vocabStr[v]!), typoSimilarity(n.tokens[i]!, d.vocabRaw[v]!));
           }
         }
         S[i * MAX_NAME_TOKENS + j] = s;
@@ -313,11 +316,23 @@ export class Screener {
       num += bs * (weight[bi]! + d.weight[d.tok[off + bj]!]!);
     }
     let den = 0;
-    for (let i = 0; i < count; i++) den += weight[i]!;
+    // A name word on each side left without a counterpart is a substitution (Putin / Petrov), not an
+    // omission: then the listed side's unmatched words cost in full.
+    let queryNameLeft = false;
+    for (let i = 0; i < count; i++) {
+      den += weight[i]!;
+      if (!this.usedQ[i] && (n.kinds[i] === TokenKind.Name || n.kinds[i] === TokenKind.Number)) queryNameLeft = true;
+    }
+    let listNameLeft = false;
+    for (let j = 0; j < m; j++) {
+      const k = d.vocabKind[d.tok[off + j]!];
+      if (!this.usedC[j] && (k === TokenKind.Name || k === TokenKind.Number)) listNameLeft = true;
+    }
+    const listCost = queryNameLeft && listNameLeft ? 1 : UNMATCHED_LIST_COST;
     let listNonLegal = 0;
     for (let j = 0; j < m; j++) {
       const v = d.tok[off + j]!;
-      den += this.usedC[j] ? d.weight[v]! : UNMATCHED_LIST_COST * d.weight[v]!;
+      den += this.usedC[j] ? d.weight[v]! : listCost * d.weight[v]!;
       if (d.vocabKind[v] !== TokenKind.Legal) listNonLegal++;
     }
     let score = den > 0 ? num / den : 0;

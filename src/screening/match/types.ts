@@ -40,7 +40,7 @@ export interface Explanation {
   tokens: TokenMatch[];
   /** Query tokens with no counterpart (they lower the score fully). */
   unmatched_query: string[];
-  /** Listed tokens with no counterpart (they lower the score by half: lists often add middle names and patronymics). */
+  /** Listed tokens with no counterpart (they lower the score by half — lists often add middle names and patronymics — or fully when the query also has an unmatched name word). */
   unmatched_list: string[];
   evidence: Evidence[];
 }
