@@ -94,13 +94,12 @@ export class TransparencyLog {
   integrate(batch = 10_000): Promise<Integration> {
     const run = this.running.then(async () => {
       let added = 0;
-      let size: bigint;
+      let step: Integration;
       do {
-        const step = await this.integrateBatch(batch);
+        step = await this.integrateBatch(batch);
         added += step.added;
-        size = step.size;
-        if (step.added < batch) break;
-      } while (true);
+      } while (step.added === batch);
+      const size = step.size;
       await this.signCheckpoint();
       return { added, size };
     });
