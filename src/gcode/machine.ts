@@ -265,6 +265,8 @@ export class Machine {
   private readonly scratch = new Float64Array(5);
   private readonly centre = new Float64Array(2);
   private readonly target = new Float64Array(3);
+  private readonly start = new Float64Array(3);
+  private readonly point = new Float64Array(2);
   private line = 0;
 
   constructor(
@@ -314,7 +316,7 @@ export class Machine {
   /** A line of words without G/M: a tool change (`T1`), a modal move (`X10 Y5`), or `S`/`F` alone. */
   private wordsOnly(t: LineTokens): void {
     const present = t.present;
-    if ((present & bit(F)) !== 0 && (t.valued & bit(F)) !== 0) this.setFeed(t.values[F]!);
+    if ((present & bit(F)) !== 0 && (t.valued & bit(F)) !== 0) this.setFeed(t);
     if ((present & bit(T)) !== 0) this.toolChange(t);
     if ((present & bit(S)) !== 0 && (t.valued & bit(S)) !== 0) this.setSpindle(t.values[S]!, this.spindleOn);
     if ((present & (AXIS_WORDS | bit(E) | EXTRA_AXES)) !== 0) {
@@ -409,7 +411,7 @@ export class Machine {
       this.report('malformed_line', 'conflicting_commands', null);
       return;
     }
-    if (spindleWords && (valued & bit(F)) !== 0) this.setFeed(t.values[F]!);
+    if (spindleWords && (valued & bit(F)) !== 0) this.setFeed(t);
     this.spindleStarted = false;
     if (mCount > 0) this.mCommands(t, n);
     if (spindleWords) {
@@ -549,7 +551,9 @@ export class Machine {
     }
   }
 
-  private setFeed(f: number): void {
+  /** F: the modal feed (F ≤ 0 is ignored, as Marlin does). */
+  private setFeed(t: LineTokens): void {
+    const f = t.values[F]!;
     if (f > 0) this.feed = this.inverseTime ? f : f * this.unit;
   }
 
@@ -699,8 +703,9 @@ export class Machine {
     const unknownTargets = targeted & ~known & lim.volMask;
     if (unknownTargets !== 0) this.report('position_unknown', axisNames(unknownTargets), null);
 
-    const pos0x = pos[0]!;
-    const pos0y = pos[1]!;
+    this.start[0] = pos[0]!;
+    this.start[1] = pos[1]!;
+    this.start[2] = pos[2]!;
     const dx = target[0]! - pos[0]!;
     const dy = target[1]! - pos[1]!;
     const dz = target[2]! - pos[2]!;
@@ -742,27 +747,33 @@ export class Machine {
       const before = this.extrusion;
       this.extrusion = before + flowed;
       if (before <= lim.extrusion && !(this.extrusion <= lim.extrusion)) this.report('extrusion_mm', this.extrusion, lim.extrusion);
-      if (flowed > 0 && length > 0 && (known & 7) === 7) this.layer(pos0x, pos0y, target[0]!, target[1]!, dz, target[2]!);
+      if (flowed > 0 && length > 0 && (known & 7) === 7) this.layer();
     }
   }
 
   /**
-   * Layer bookkeeping for an extruding move from (sx, sy) to (ex, ey) ending at height `z` after
-   * rising `dz`. A new planar layer rests on the highest recent layer whose XY extent holds
+   * Layer bookkeeping for the extruding move just made, from `start` to `target` (read from the
+   * arrays: doubles passed to a call that is not inlined would each be boxed on the heap). A new planar layer rests on the highest recent layer whose XY extent holds
    * the move (so a prime line beside the part, or the previous object of a sequential print, is
    * not taken for the layer below); with none, it rests on the bed at Z = 0.
    */
-  private layer(sx: number, sy: number, ex: number, ey: number, dz: number, z: number): void {
+  private layer(): void {
+    const sx = this.start[0]!;
+    const sy = this.start[1]!;
+    const ex = this.target[0]!;
+    const ey = this.target[1]!;
+    const z = this.target[2]!;
+    const dz = z - this.start[2]!;
     const ring = this.ring;
     if (Math.abs(dz) <= LENGTH_EPS) {
       const cur = this.planarLayer;
       if (cur >= 0 && Math.abs(z - ring[cur * 5]!) <= LENGTH_EPS) {
-        this.grow(cur, sx, sy, ex, ey);
+        this.grow(cur);
         return;
       }
       const rising = this.risingLayer;
       if (rising >= 0 && z <= ring[rising * 5]! + LENGTH_EPS && this.holds(rising, ex, ey)) {
-        this.grow(rising, sx, sy, ex, ey); // a level step of a spiral: part of that surface, not a layer
+        this.grow(rising); // a level step of a spiral: part of that surface, not a layer
         return;
       }
       let below = 0;
@@ -783,7 +794,7 @@ export class Machine {
       if (dz < this.lim.layerMin - LENGTH_EPS) this.report('layer_height_mm', dz, this.lim.layerMin);
       const cur = this.risingLayer;
       if (cur >= 0) {
-        this.grow(cur, sx, sy, ex, ey);
+        this.grow(cur);
         if (z > ring[cur * 5]!) ring[cur * 5] = z;
       } else {
         this.risingLayer = this.newLayer(z, sx, sy, ex, ey);
@@ -807,7 +818,12 @@ export class Machine {
     return i;
   }
 
-  private grow(i: number, sx: number, sy: number, ex: number, ey: number): void {
+  /** Widen layer `i` to hold the move just made. */
+  private grow(i: number): void {
+    const sx = this.start[0]!;
+    const sy = this.start[1]!;
+    const ex = this.target[0]!;
+    const ey = this.target[1]!;
     const r = this.ring;
     const o = i * 5;
     if (ex < r[o + 1]!) r[o + 1] = ex;
@@ -876,9 +892,9 @@ export class Machine {
     const out = this.scratch;
     const sweep = arcBounds(sp, sq, ep, eq, centre[0]!, centre[1]!, clockwise, out);
     // the plane box, then the linear axis end point
-    this.includeAxis(p, out[0]!, out[1]!);
-    this.includeAxis(q, out[2]!, out[3]!);
-    if ((targeted & known & (1 << l)) !== 0) this.includeAxis(l, target[l]!, target[l]!);
+    this.reach(p, out, 0, 1);
+    this.reach(q, out, 2, 3);
+    if ((targeted & known & (1 << l)) !== 0) this.reach(l, target, l, l);
     const planar = sweep * out[4]!;
     const dl = target[l]! - pos[l]!;
     return Math.sqrt(planar * planar + dl * dl);
@@ -894,21 +910,32 @@ export class Machine {
     const j = (valued & bit(J)) !== 0 ? v[J]! * u : 0;
     const pp = (valued & bit(P)) !== 0 ? v[P]! * u : 0;
     const qq = (valued & bit(Q)) !== 0 ? v[Q]! * u : 0;
-    this.includeAxis(0, this.pos[0]! + i, this.pos[0]! + i);
-    this.includeAxis(1, this.pos[1]! + j, this.pos[1]! + j);
-    this.includeAxis(0, this.target[0]! + pp, this.target[0]! + pp);
-    this.includeAxis(1, this.target[1]! + qq, this.target[1]! + qq);
+    const point = this.point;
+    point[0] = this.pos[0]! + i;
+    point[1] = this.pos[1]! + j;
+    this.reach(0, point, 0, 0);
+    this.reach(1, point, 1, 1);
+    point[0] = this.target[0]! + pp;
+    point[1] = this.target[1]! + qq;
+    this.reach(0, point, 0, 0);
+    this.reach(1, point, 1, 1);
   }
 
   /** Check and record the end point of a move on the axes it reached. */
   private include(target: Float64Array, axes: number): void {
-    if ((axes & 1) !== 0) this.includeAxis(0, target[0]!, target[0]!);
-    if ((axes & 2) !== 0) this.includeAxis(1, target[1]!, target[1]!);
-    if ((axes & 4) !== 0) this.includeAxis(2, target[2]!, target[2]!);
+    if ((axes & 1) !== 0) this.reach(0, target, 0, 0);
+    if ((axes & 2) !== 0) this.reach(1, target, 1, 1);
+    if ((axes & 4) !== 0) this.reach(2, target, 2, 2);
   }
 
-  /** The tool reaches [lo, hi] on `axis`: grow the bounding box and check the build volume. */
-  private includeAxis(axis: number, lo: number, hi: number): void {
+  /**
+   * The tool reaches [values[loIndex], values[hiIndex]] on `axis`: grow the bounding box and check
+   * the build volume. (Values come in an array: doubles passed as arguments to a call that is not
+   * inlined are boxed on the heap, and this runs for every move.)
+   */
+  private reach(axis: number, values: Float64Array, loIndex: number, hiIndex: number): void {
+    const lo = values[loIndex]!;
+    const hi = values[hiIndex]!;
     if (lo < this.boxLo[axis]!) this.boxLo[axis] = lo;
     if (hi > this.boxHi[axis]!) this.boxHi[axis] = hi;
     const vlo = this.lim.volLo[axis]!;
