@@ -9,6 +9,7 @@
 import type { IdentityTables } from '../identity/tables.js';
 import type { AuditTables } from '../audit/tables.js';
 import type { LedgerTables } from '../ledger/tables.js';
+import type { ClassificationTables } from '../classification/tables.js';
 import type { LicensingTables } from '../licensing/tables.js';
 
-export type Tables = IdentityTables & AuditTables & LedgerTables & LicensingTables;
+export type Tables = IdentityTables & AuditTables & LedgerTables & ClassificationTables & LicensingTables;
