@@ -60,8 +60,17 @@ describe('line tokenizer: words', () => {
   it('reads comments in both styles and leaves them out', () => {
     expect(tokenize('G1 X1 ; move (not a word) X99').words).toEqual({ X: 1 });
     expect(tokenize('N1 G20 (inches)').words).toEqual({});
-    expect(tokenize('G0 (rapid) X2 (to two)').words).toEqual({ X: 2 });
+    expect(tokenize('G0 X2 (to two) ; fast').words).toEqual({ X: 2 });
     expect(tokenize(';(M00 , Pause)').commands).toEqual([]);
+    expect(tokenize('( X Maximum : 84.4 )').error).toBe(''); // a comment-only line runs nothing anywhere
+  });
+
+  it('refuses parenthesis comments that a firmware without them would read as words', () => {
+    expect(tokenize('G1 X10 (X300)').error).toBe('words_in_comment');
+    expect(tokenize('G1 X10 (go to y -5)').error).toBe('words_in_comment');
+    expect(tokenize('G1 X10 (G1 X.5)').error).toBe('words_in_comment');
+    expect(tokenize('(rapid) G0 X2').error).toBe('words_in_comment'); // Marlin skips the whole line
+    expect(tokenize('G0 X2 (rapid move)').error).toBe('');
   });
 
   it('reads text commands without reading their text as words', () => {

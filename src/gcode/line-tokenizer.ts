@@ -16,9 +16,15 @@
  *
  * Anything else makes the line malformed (`syntaxError`): the checker reports it instead of
  * guessing, because where the checker and the firmware read a line differently an attacker can
- * hide a move. Notably a space between a letter and its number (`X 10`) is malformed: Marlin
- * reads it as "X without a value" and does not move while RS274 moves to 10, so either guess can
- * make the checker track a position the printer is not at.
+ * hide a move. Notably:
+ * - a space between a letter and its number (`X 10`): Marlin reads "X without a value" and does
+ *   not move while RS274 moves to 10, so either guess can make the checker track a position the
+ *   printer is not at;
+ * - a parenthesis comment on a line with words, when it holds something a firmware could read as a
+ *   word (`G1 X10 (X300)`) or comes before the first word (`(note) G1 X10`): Marlin without
+ *   PAREN_COMMENTS (its default) reads every letter-number pair on the line, so it would go to
+ *   X300, and it does not run a line that starts with `(`. Comment-only lines and plain notes
+ *   after the words (`G20 (inches)`) are fine.
  *
  * NUL and other control bytes mean the input is not G-code text: `GCODE_BINARY_INPUT` is thrown.
  */
@@ -81,6 +87,7 @@ export const SYNTAX_ERRORS = [
   'unterminated_string',
   'non_ascii',
   'space_in_word',
+  'words_in_comment',
 ] as const;
 export type SyntaxError = (typeof SYNTAX_ERRORS)[number];
 const E_UNEXPECTED = 1;
@@ -93,6 +100,7 @@ const E_TOO_MANY = 7;
 const E_STRING = 8;
 const E_NON_ASCII = 9;
 const E_SPACE = 10;
+const E_WORDS_IN_COMMENT = 11;
 
 /** Command letters stored in {@link LineTokens.cmdLetter}. */
 export const CMD_G = 6;
@@ -129,6 +137,8 @@ export class LineTokens {
   checksumComputed = 0;
   /** Index into {@link SYNTAX_ERRORS}; 0 = the line is well formed. */
   syntaxError = 0;
+  /** A parenthesis comment a firmware without paren comments (Marlin's default) could read as words. */
+  private parenRisk = false;
   /** Byte range of a Klipper-style extended command name, or -1. */
   extStart = -1;
   extEnd = -1;
@@ -143,6 +153,15 @@ export class LineTokens {
    * @throws FabgateError `GCODE_BINARY_INPUT` on NUL and other control bytes.
    */
   read(buf: Uint8Array, start: number, end: number): number {
+    this.parenRisk = false;
+    const next = this.readWords(buf, start, end);
+    if (this.parenRisk && this.syntaxError === 0 && (this.cmdCount > 0 || this.present !== 0 || this.extStart >= 0)) {
+      this.syntaxError = E_WORDS_IN_COMMENT;
+    }
+    return next;
+  }
+
+  private readWords(buf: Uint8Array, start: number, end: number): number {
     this.present = 0;
     this.valued = 0;
     this.cmdCount = 0;
@@ -228,6 +247,7 @@ export class LineTokens {
       } else if (k === CR) {
         return this.lineBreak(p, end);
       } else if (k === LPAREN) {
+        if (!sawWord) this.parenRisk = true; // `(…) G1 X10`: Marlin would not run this line at all
         p = this.parenComment(buf, p + 1, end);
         if (this.syntaxError !== 0) return this.finishBad(buf, p, end);
       } else if (k === STAR) {
@@ -408,12 +428,15 @@ export class LineTokens {
 
   /** `( … )`; returns the index after `)`. A comment left open is malformed. */
   private parenComment(buf: Uint8Array, p: number, end: number): number {
+    let afterLetter = false; // the last non-space byte was a letter
     while (p < end) {
       const c = buf[p]!;
       if (c === 41) return p + 1;
       const k = CLASS[c]!;
       if (k === BINARY) throw binary(c);
       if (k === CR) break;
+      if (afterLetter && (k === DIGIT || k === DOT || k === SIGN)) this.parenRisk = true;
+      if (k !== WS) afterLetter = k === LETTER;
       p++;
     }
     return this.fail(E_UNCLOSED, p);

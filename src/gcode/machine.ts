@@ -40,6 +40,9 @@
  *   compensation G41/G42, tool length G43, G60/G61 saved positions, any unknown G with axis
  *   words) are reported as `unsupported_command`; extra axes A/B/C/U/V/W on a move as
  *   `unsupported_axis`.
+ * - Acceleration limits are the M201 X/Y/Z and M204 P/S/T values (mm/s², inch-converted); the
+ *   extruder's own (M201 E, M204 R) are not motion of the tool. M203 (per-axis feed caps) and
+ *   M205 (jerk) only bound what the firmware allows; the feed each move commands is what is checked.
  * - Estimated time: move length / feed for each move (E length for extrude-only moves) plus
  *   G4 dwells. No acceleration, no heating time: a lower bound, for comparing programs.
  */
