@@ -54,6 +54,6 @@ describe('decimal numbers from bytes', () => {
     expect(tokenizeX('5.')).toBe(5);
     expect(tokenizeX('-0.000')).toBe(-0);
     expect(tokenizeX('57.733')).toBe(57.733);
-    expect(tokenizeX('1e3')).toBe(1); // `e3` is the next word (E axis), as Marlin reads it
+    expect(tokenizeX('1E3')).toBe(1); // `E3` is the next word (E axis), as Marlin reads it, not 1000
   });
 });

@@ -210,8 +210,6 @@ describe('CNC and laser programs (negative inputs for a printer gatekeeper)', ()
     ['arc-zx-plane.nc', { x: [-20, 20], y: null, z: [-20, 20] }],
     ['circle.nc', { x: [-5, 5], y: [-5, 5], z: [0, 5] }],
     ['one-inch-circle.nc', { x: [-12.7, 12.7], y: [-12.7, 12.7], z: [0, 6.35] }],
-    // Marlin semantics: `g92` without words keeps the offset (LinuxCNC would clear it)
-    ['g92offset.nc', { x: [0, 2], y: [0, 4], z: [-1, 6] }],
   ])('cncjs-gcode-toolpath %s: bounding box in every plane', (name, expected) => {
     const r = checkBytes(toolpath(name), parseEnvelope({}));
     expect(r.ok).toBe(true);
@@ -232,6 +230,17 @@ describe('CNC and laser programs (negative inputs for a printer gatekeeper)', ()
     ['linear.nc', []],
   ])('cncjs-gcode-toolpath %s: %j', (name, expected) => {
     expect(found(checkBytes(toolpath(name), parseEnvelope({})))).toEqual(expected);
+  });
+
+  it('cncjs-gcode-toolpath g92offset.nc: lowercase words are refused; upper-cased, G92 offsets as Marlin keeps them', () => {
+    const raw = toolpath('g92offset.nc');
+    const source = Buffer.from(raw).toString('latin1');
+    const code = lines(source).flatMap((l, i) => (/^g/.test(l) ? [i + 1] : []));
+    expect(found(checkBytes(raw, parseEnvelope({})))).toEqual(code.map((n) => [n, 'malformed_line', 'lowercase_word']));
+    const upper = checkBytes(bytes(lines(source).map((l) => (l.startsWith('(') ? l : l.toUpperCase())).join('\n')), parseEnvelope({}));
+    expect(upper.ok).toBe(true);
+    // `g92` without words keeps the offset (Marlin; LinuxCNC would clear it), so the last `g0 z0` ends at z = -1
+    expect(upper.stats.bounding_box_mm).toEqual({ x: [0, 2], y: [0, 4], z: [-1, 6] });
   });
 
   it('cncjs-gcode-toolpath dwell.nc: G4 P2000 and G4 S2 are 4 s', () => {

@@ -33,7 +33,6 @@ describe('line tokenizer: words', () => {
   it.each([
     ['G1 X57.733 Y57.733 E20.87507', ['G1'], { X: 57.733, Y: 57.733, E: 20.87507 }],
     ['G0X-5Y0Z0F200', ['G0'], { X: -5, Y: 0, Z: 0, F: 200 }],
-    ['g0 x1 y2 z3', ['G0'], { X: 1, Y: 2, Z: 3 }],
     ['G01 G91 Z-0.6533 F100.', ['G1', 'G91'], { Z: -0.6533, F: 100 }],
     ['G28 X Y', ['G28'], { X: true, Y: true }],
     ['M84 E', ['M84'], { E: true }],
@@ -117,6 +116,9 @@ describe('line tokenizer: malformed lines are reported, not guessed', () => {
     ['M862.3 P "MK4S', 'unterminated_string'],
     ['G1 X1 G1 G1 G1 G1 G1 G1 G1 G1', 'too_many_commands'],
     ['G1 X1 \u00e9', 'non_ascii'],
+    ['g0 x1 y2', 'lowercase_word'],
+    ['G1 x10', 'lowercase_word'],
+    ['G1 X10 (X300)', 'words_in_comment'],
   ])('%s → %s', (line, error) => {
     expect(tokenize(line).error).toBe(error);
   });

