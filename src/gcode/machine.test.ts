@@ -256,6 +256,11 @@ describe('command policy', () => {
   it('an allow-list admits only what it names', () => {
     expect(found('G28\nG1 X1\nM104 S200\nT0', { allowed_commands: ['G1', 'G28', 'T0'] })).toEqual([[3, 'allowed_commands', 'M104']]);
     expect(found('M104 S200', { allowed_commands: null })).toEqual([]);
+    expect(found('T0\nT1\nM6 T2', { allowed_commands: ['T0', 'M6'], forbidden_commands: ['T2'] })).toEqual([
+      [2, 'allowed_commands', 'T1'],
+      [3, 'forbidden_commands', 'T2'],
+      [3, 'allowed_commands', 'T2'],
+    ]);
   });
 
   it('extended (Klipper) commands are refused unless allowed by name', () => {

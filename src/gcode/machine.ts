@@ -569,12 +569,19 @@ export class Machine {
     if (!(power <= this.lim.laser)) this.report('laser_power', power, this.lim.laser);
   }
 
+  /** A tool change (`T1`, `M6 T1`): the tool must be allowed, and `T<n>` is a command for the command lists. */
   private toolChange(t: LineTokens): void {
     if ((t.valued & bit(T)) === 0) {
       this.report('malformed_line', 'tool_without_number', null);
       return;
     }
-    this.checkTool(t.values[T]!);
+    const tool = t.values[T]!;
+    const lim = this.lim;
+    if (tool >= 0 && tool === Math.floor(tool)) {
+      if (lim.forbidden.size > 0 && lim.forbidden.has(T, tool, -1)) this.report('forbidden_commands', `T${tool}`, null);
+      if (lim.allowed !== null && !lim.allowed.has(T, tool, -1)) this.report('allowed_commands', `T${tool}`, null);
+    }
+    this.checkTool(tool);
   }
 
   private checkTool(tool: number): void {
