@@ -28,22 +28,36 @@ export interface DecisiveEvent {
  * instead of stalling the sequencer later.
  */
 export async function logDecisiveEvent(db: Kysely<Tables>, event: DecisiveEvent): Promise<{ seq: number; salt: string; commitment: string }> {
-  const salt = newSalt();
-  const commitment = recordCommitment(event.record, salt);
-  const at = leafTime(event.at);
-  encodeLeaf({ eventType: event.type, time: at, recordType: event.recordType, recordId: event.recordId, commitment });
-  const row = {
-    event_type: event.type,
-    record_type: event.recordType,
-    record_id: event.recordId,
-    at,
-    organisation_id: event.organisationId ?? null,
-    salt: toHex(salt),
-    commitment: toHex(commitment),
-    leaf_index: null,
-  };
-  const inserted = await db.insertInto('ledger_events').values(row).returning('seq').executeTakeFirstOrThrow();
-  return { seq: Number(inserted.seq), salt: row.salt, commitment: row.commitment };
+  return (await logDecisiveEvents(db, [event]))[0]!;
+}
+
+/** Queue several decisive events in one statement per 200 (bulk imports, list activations). */
+export async function logDecisiveEvents(db: Kysely<Tables>, events: readonly DecisiveEvent[]): Promise<Array<{ seq: number; salt: string; commitment: string }>> {
+  const rows = events.map((event) => {
+    const salt = newSalt();
+    const commitment = recordCommitment(event.record, salt);
+    const at = leafTime(event.at);
+    encodeLeaf({ eventType: event.type, time: at, recordType: event.recordType, recordId: event.recordId, commitment });
+    return {
+      event_type: event.type,
+      record_type: event.recordType,
+      record_id: event.recordId,
+      at,
+      organisation_id: event.organisationId ?? null,
+      salt: toHex(salt),
+      commitment: toHex(commitment),
+      leaf_index: null,
+    };
+  });
+  const out: Array<{ seq: number; salt: string; commitment: string }> = [];
+  for (let i = 0; i < rows.length; i += 200) {
+    const chunk = rows.slice(i, i + 200);
+    // RETURNING order is not promised by either engine: match rows by their (unique, random) salt.
+    const inserted = await db.insertInto('ledger_events').values(chunk).returning(['seq', 'salt']).execute();
+    const seqOf = new Map(inserted.map((r) => [r.salt, Number(r.seq)]));
+    for (const row of chunk) out.push({ seq: seqOf.get(row.salt)!, salt: row.salt, commitment: row.commitment });
+  }
+  return out;
 }
 
 /**

@@ -30,6 +30,7 @@ import { parseTilePath, TILE_HEIGHT, TILE_WIDTH, tilePath, type TileId } from '.
 import { encodeEntryBundle, locateNode, TileHashReader, TileReader } from './core/tiles.js';
 import { verifyConsistency } from './core/verify.js';
 import { allVerifierKeys, currentSigner, rotateSigner } from './signing-key.js';
+import { ExpandedTileCache } from './tile-cache.js';
 import {
   assignLeafIndices,
   eventsInRange,
@@ -70,19 +71,39 @@ export class TransparencyLog {
     private readonly clock: Clock,
     readonly origin: string,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    this.proofs = new ExpandedTileCache(this.fetcher(database.db, true));
+  }
 
   private get db(): Kysely<Tables> {
     return this.database.db;
   }
 
+  /**
+   * A tile path names immutable bytes: a full tile never changes, and a partial
+   * tile `.p/W` is the first W hashes, which never change either. So readers may
+   * keep them. Integration and signing never read through this cache — they
+   * check what is stored.
+   */
+  private readonly tileCache = new Map<string, Uint8Array>();
+  private static readonly TILE_CACHE_ENTRIES = 4096; // at most 32 MiB
+  private readonly proofs: ExpandedTileCache;
+  /** The integrated size last seen; it only grows. */
+  private knownSize = 0n;
+
   /** A tile fetcher over the database (or a transaction), in tlog-tiles paths. */
-  private fetcher(db: Kysely<Tables>) {
+  private fetcher(db: Kysely<Tables>, cached = false) {
     return async (path: string): Promise<Uint8Array> => {
       const tile = parseTilePath(path);
       if (tile.level === 'entries') throw new FabgateError('LEDGER_TILE_NOT_FOUND', 'entry bundles are not hashes', 'not_found');
+      const hit = cached ? this.tileCache.get(path) : undefined;
+      if (hit) return hit;
       const bytes = await tileBytes(db, tile as TileId & { level: number });
       if (!bytes) throw new FabgateError('LEDGER_TILE_NOT_FOUND', `no tile ${path}`, 'not_found');
+      if (cached) {
+        if (this.tileCache.size >= TransparencyLog.TILE_CACHE_ENTRIES) this.tileCache.delete(this.tileCache.keys().next().value!);
+        this.tileCache.set(path, bytes);
+      }
       return bytes;
     };
   }
@@ -253,9 +274,7 @@ export class TransparencyLog {
   async tile(path: string): Promise<Uint8Array> {
     const tile = parseTilePath(path);
     if (tile.level === 'entries') return this.entryBundle(tile.index, tile.width);
-    const bytes = await tileBytes(this.db, tile as TileId & { level: number });
-    if (!bytes) throw new FabgateError('LEDGER_TILE_NOT_FOUND', `no tile ${path}`, 'not_found');
-    return bytes;
+    return this.fetcher(this.db, true)(path);
   }
 
   private async entryBundle(index: bigint, width: number): Promise<Uint8Array> {
@@ -275,14 +294,20 @@ export class TransparencyLog {
   async inclusionProof(index: bigint, size?: bigint): Promise<{ index: bigint; size: bigint; proof: Uint8Array[] }> {
     const treeSize = size ?? (await this.checkpointCovering(index + 1n)).size;
     if (index >= treeSize) throw new LedgerError('LEDGER_PROOF_REQUEST_INVALID', `index ${index} is not below size ${treeSize}`);
-    if (treeSize > (await integratedSize(this.db))) throw new LedgerError('LEDGER_PROOF_REQUEST_INVALID', `the log has fewer than ${treeSize} entries`);
-    return { index, size: treeSize, proof: await new TileReader(this.fetcher(this.db), treeSize).inclusionProof(index) };
+    await this.requireSize(treeSize);
+    return { index, size: treeSize, proof: await this.proofs.inclusionProof(index, treeSize) };
   }
 
   async consistencyProof(from: bigint, to: bigint): Promise<Uint8Array[]> {
     if (from <= 0n || from > to) throw new LedgerError('LEDGER_PROOF_REQUEST_INVALID', 'need 0 < from <= to');
-    if (to > (await integratedSize(this.db))) throw new LedgerError('LEDGER_PROOF_REQUEST_INVALID', `the log has fewer than ${to} entries`);
-    return new TileReader(this.fetcher(this.db), to).consistencyProof(from);
+    await this.requireSize(to);
+    return this.proofs.consistencyProof(from, to);
+  }
+
+  private async requireSize(size: bigint): Promise<void> {
+    if (size <= this.knownSize) return;
+    this.knownSize = await integratedSize(this.db);
+    if (size > this.knownSize) throw new LedgerError('LEDGER_PROOF_REQUEST_INVALID', `the log has fewer than ${size} entries`);
   }
 
   /** A c2sp.org/tlog-proof receipt for entry `index`, under the latest checkpoint. */
