@@ -48,6 +48,9 @@ export const registerServiceCommands: CommandRegistrar = (program: Command, { io
         const creds = await seedDemo(services);
         if (creds) io.stdout.write('\n' + formatCredentials(creds) + '\n\n');
       }
+      // Integrate whatever was queued while the server was down, then keep the log current.
+      await services.ledger.integrate();
+      services.ledger.start();
       const server = await startServer(services, { port, host: opts.host ?? config.host });
       services.logger.info({ url: server.url, database: services.database.dialect }, 'Fabgate is serving');
       io.stdout.write(`Fabgate is serving on ${server.url} (database: ${services.database.dialect})\n`);
