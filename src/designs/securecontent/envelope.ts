@@ -108,6 +108,44 @@ function chunkAad(headerHash: Buffer, index: bigint, final: boolean): Buffer {
   return Buffer.concat([CHUNK_AAD_CONTEXT, headerHash, tail]);
 }
 
+/** A FIFO of byte chunks that hands out exact-length slices, copying only across chunk boundaries. */
+class ByteQueue {
+  #chunks: Buffer[] = [];
+  length = 0;
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.length += chunk.length;
+  }
+  /** Removes and returns the first `n` bytes (n <= length). */
+  take(n: number): Buffer {
+    const first = this.#chunks[0];
+    if (first && first.length >= n) {
+      const out = first.subarray(0, n);
+      if (first.length === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+      this.length -= n;
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.#chunks[0]!;
+      const used = Math.min(c.length, n - filled);
+      c.copy(out, filled, 0, used);
+      filled += used;
+      if (used === c.length) this.#chunks.shift();
+      else this.#chunks[0] = c.subarray(used);
+    }
+    this.length -= n;
+    return out;
+  }
+  /** Removes and returns everything. */
+  takeAll(): Buffer {
+    return this.take(this.length);
+  }
+}
+
 function malformed(message: string, reason: string) {
   return designError('DESIGN_ENVELOPE_MALFORMED', `envelope: ${message}`, { reason });
 }
@@ -146,8 +184,7 @@ class EnvelopeSealer extends Transform {
   readonly #headerHash: Buffer;
   readonly #base: Buffer;
   readonly #ciphertextHash: Hash = createHash('sha256');
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+  readonly #pending = new ByteQueue();
   #index = 0n;
   #length = 0n;
   #started = false;
@@ -177,35 +214,28 @@ class EnvelopeSealer extends Transform {
   #seal(plain: Buffer, final: boolean): void {
     const cipher = createCipheriv('aes-256-gcm', this.key, chunkNonce(this.#base, this.#index), { authTagLength: TAG_LENGTH });
     cipher.setAAD(chunkAad(this.#headerHash, this.#index, final));
-    const body = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-    this.#ciphertextHash.update(body);
+    const body = cipher.update(plain);
+    cipher.final();
+    const tag = cipher.getAuthTag();
+    this.#ciphertextHash.update(body).update(tag);
     this.#length += BigInt(plain.length);
     this.#index++;
-    this.push(body);
+    if (body.length > 0) this.push(body);
+    this.push(tag);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.#start();
     this.#pending.push(chunk);
-    this.#pendingBytes += chunk.length;
     const size = this.header.chunkSize;
     // A chunk is sealed only once more data follows it: the last one must carry the final flag.
-    if (this.#pendingBytes > size) {
-      let all = Buffer.concat(this.#pending);
-      while (all.length > size) {
-        this.#seal(all.subarray(0, size), false);
-        all = all.subarray(size);
-      }
-      this.#pending = [all];
-      this.#pendingBytes = all.length;
-    }
+    while (this.#pending.length > size) this.#seal(this.#pending.take(size), false);
     cb();
   }
 
   override _flush(cb: TransformCallback): void {
     this.#start();
-    this.#seal(Buffer.concat(this.#pending), true);
-    this.#pending = [];
+    this.#seal(this.#pending.takeAll(), true);
     const ciphertextHash = this.#ciphertextHash.digest();
     const signed = statement(this.#headerHash, ciphertextHash, this.#length);
     const signature = this.signingKey ? sign(null, signed, this.signingKey) : Buffer.alloc(SIGNATURE_LENGTH);
@@ -300,8 +330,7 @@ export function openEnvelopeStream(source: Readable, options: OpenEnvelopeOption
 }
 
 class EnvelopeOpener extends Transform {
-  #buffered: Buffer[] = [];
-  #bufferedBytes = 0;
+  readonly #buffered = new ByteQueue();
   #header: { header: EnvelopeHeader; headerHash: Buffer } | undefined;
   #key: Buffer | undefined;
   #base: Buffer | undefined;
@@ -321,12 +350,11 @@ class EnvelopeOpener extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     try {
       this.#buffered.push(chunk);
-      this.#bufferedBytes += chunk.length;
       if (!this.#header) {
-        const all = Buffer.concat(this.#buffered);
+        const all = this.#buffered.takeAll();
         const parsed = parseEnvelopeHeader(all);
         if (!parsed) {
-          this.#buffered = [all];
+          this.#buffered.push(all);
           if (all.length > PREAMBLE_LENGTH + MAX_HEADER_BYTES) throw malformed('header too long', 'header-length');
           return cb();
         }
@@ -335,21 +363,11 @@ class EnvelopeOpener extends Transform {
         this.#base = Buffer.from(parsed.header.nonce, 'base64');
         this.#header = { header: parsed.header, headerHash: parsed.headerHash };
         this.onHeader?.({ header: parsed.header, headerHash: parsed.headerHash.toString('hex') });
-        const rest = all.subarray(parsed.bodyOffset);
-        this.#buffered = [rest];
-        this.#bufferedBytes = rest.length;
+        this.#buffered.push(all.subarray(parsed.bodyOffset));
       }
       const frame = this.#header.header.chunkSize + TAG_LENGTH;
       // Keep one frame and the trailer back: only bytes followed by more than that are a non-final chunk.
-      if (this.#bufferedBytes > frame + TRAILER_LENGTH) {
-        let all = Buffer.concat(this.#buffered);
-        while (all.length > frame + TRAILER_LENGTH) {
-          this.#open(all.subarray(0, frame), false);
-          all = all.subarray(frame);
-        }
-        this.#buffered = [all];
-        this.#bufferedBytes = all.length;
-      }
+      while (this.#buffered.length > frame + TRAILER_LENGTH) this.#open(this.#buffered.take(frame), false);
       cb();
     } catch (e) {
       cb(e as Error);
@@ -379,7 +397,9 @@ class EnvelopeOpener extends Transform {
     decipher.setAAD(chunkAad(this.#header!.headerHash, this.#index, final));
     decipher.setAuthTag(frame.subarray(frame.length - TAG_LENGTH));
     try {
-      return Buffer.concat([decipher.update(frame.subarray(0, frame.length - TAG_LENGTH)), decipher.final()]);
+      const plain = decipher.update(frame.subarray(0, frame.length - TAG_LENGTH));
+      decipher.final();
+      return plain;
     } catch {
       return undefined;
     }
@@ -388,7 +408,7 @@ class EnvelopeOpener extends Transform {
   override _flush(cb: TransformCallback): void {
     try {
       if (!this.#header) throw designError('DESIGN_ENVELOPE_TRUNCATED', 'the envelope ends inside its header', { reason: 'header' });
-      const rest = Buffer.concat(this.#buffered);
+      const rest = this.#buffered.takeAll();
       if (rest.length < TAG_LENGTH + TRAILER_LENGTH) throw designError('DESIGN_ENVELOPE_TRUNCATED', 'the envelope ends before its final chunk and trailer', { reason: 'trailer' });
       const frame = rest.subarray(0, rest.length - TRAILER_LENGTH);
       if (frame.length > this.#header.header.chunkSize + TAG_LENGTH) throw malformed('the final chunk is longer than the chunk size', 'framing');

@@ -35,6 +35,7 @@ export { DEFAULT_LIMITS, type ArchiveLimits } from './limits.js';
 export { checkManifest, type ManifestReport, type ManifestStatus } from './manifest-check.js';
 export { bindingAad, manifestHash, parseManifest, sealManifest, verifyManifestSignature, type Manifest, type ManifestPart } from './manifest.js';
 export { OpcPackage, type PackageFinding } from './opc-package.js';
+export { checkPackage, type PackageCheck } from './package-check.js';
 export { openProtectedPackage, ProtectedPackage, readDesignManifestHash, type OpenOptions, type PartInfo } from './open.js';
 export { protectFile, protectPackage, type ConsumerSpec, type ContentKeyRecord, type ProtectOptions, type ProtectResult } from './protect.js';
 export { rewrapFile, rewrapPackage, type RewrapOptions, type RewrapResult } from './rewrap.js';

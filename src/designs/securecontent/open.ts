@@ -104,10 +104,16 @@ export class ProtectedPackage {
     const part = this.#pkg.part(name);
     if (!part) throw designError('DESIGN_PACKAGE_INVALID', `the package has no part '${name}'`, { reason: 'part-missing', part: name });
     const key = partNameKey(part.partName);
+    const encrypted = this.#encrypted.has(key);
     const expected = this.#expected.get(key);
     const stored = this.#pkg.zip.openEntry(part.partName, { verifyCrc: expected === undefined });
-    const checked = expected ? chain(stored, [], new DigestCheck(expected), (e) => e as Error) : stored;
-    if (!this.#encrypted.has(key)) return checked;
+    // A plain part is re-hashed on every read. An encrypted part whose digest the
+    // manifest check already verified is held to its AES-GCM tag on this second
+    // read; re-hashing it too would only add a case where someone who holds the
+    // content key rewrites the local file between the two reads.
+    const recheck = expected !== undefined && (!encrypted || !this.manifest.digestsVerified);
+    const checked = recheck ? chain(stored, [], new DigestCheck(expected), (e) => e as Error) : stored;
+    if (!encrypted) return checked;
     const unlocked = this.#unlocked.get(key);
     if (!unlocked) {
       checked.destroy();
