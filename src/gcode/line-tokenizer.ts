@@ -195,6 +195,25 @@ export class LineTokens {
         }
         const letter = (c & 0xdf) - 65;
         if (letter === 6 || letter === 12) {
+          // `G1`, `M104`: a plain command number; subcodes, text commands and the rest go the careful way
+          let q = p + 1;
+          let d = q < end ? buf[q]! : 32;
+          let major = 0;
+          let digits = 0;
+          while (d >= 48 && d <= 57) {
+            major = major * 10 + (d - 48);
+            digits++;
+            d = ++q < end ? buf[q]! : 32;
+          }
+          const i = this.cmdCount;
+          if (digits > 0 && digits <= 5 && BOUNDARY[d] === 1 && i < MAX_COMMANDS && (letter === 6 || major >= 1000 || TEXT_M[major] === 0)) {
+            this.cmdLetter[i] = letter;
+            this.cmdMajor[i] = major;
+            this.cmdSub[i] = -1;
+            this.cmdCount = i + 1;
+            p = q;
+            continue;
+          }
           p = this.command(buf, p + 1, end, letter);
           if (this.syntaxError !== 0) return this.finishBad(buf, p, end);
           if (p < 0) p = -p - 1;

@@ -422,7 +422,7 @@ export class Machine {
       else if (this.spindleStarted) this.setSpindle(this.spindleS, true);
     }
     if (mCount === 0 && (present & bit(T)) !== 0) this.toolChange(t);
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n && (n > 1 || motion === MOTION_NONE); i++) {
       if (t.cmdLetter[i] !== CMD_G) continue;
       const major = t.cmdMajor[i]!;
       const sub = t.cmdSub[i]!;
