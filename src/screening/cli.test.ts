@@ -35,7 +35,7 @@ describe('fabgate screen', () => {
     const r = await run(['screen', '--lists', FILES.eu833, FILES.un2026, '--input', 'parties.jsonl', '--output', 'results.jsonl', '--json']);
     expect(r.code).toBe(1); // matches found
     const summary = JSON.parse(r.out);
-    expect(summary).toMatchObject({ parties: 3, parties_with_matches: 2, threshold: 0.75 });
+    expect(summary).toMatchObject({ parties: 3, parties_with_matches: 2, threshold: 0.8 });
     expect(summary.lists.map((l: { list: string }) => l.list).sort()).toEqual(['eu-oj-32014R0833', 'un-sc-consolidated']);
     const lines = readFileSync(join(dir, 'results.jsonl'), 'utf-8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.id)).toEqual(['p1', 'p2', 'p3']);

@@ -17,7 +17,7 @@
 import type { EntityType, ListEntity } from '../model.js';
 import { TokenKind, normaliseName, type NormalisedName } from '../normalise/name.js';
 import { skeleton } from '../normalise/fold.js';
-import { fnv1a, jaroWinkler } from './similarity.js';
+import { fnv1a, fnv1aSkip, jaroWinkler } from './similarity.js';
 
 /** Name kinds, stored in the low bits of a name's flags. */
 export const NAME_PRIMARY = 0;
@@ -236,7 +236,7 @@ export class ScreeningIndexBuilder {
         keys.push(fnv1a(s, SEED_DEL));
         vals.push(v);
         for (let i = 0; i < s.length; i++) {
-          keys.push(fnv1a(s.slice(0, i) + s.slice(i + 1), SEED_DEL));
+          keys.push(fnv1aSkip(s, i, SEED_DEL));
           vals.push(v);
         }
       }
@@ -318,12 +318,6 @@ export interface IndexData {
   tok: Uint32Array;
 }
 
-/** A query token's reach into the vocabulary. */
-export interface Neighbour {
-  token: number;
-  sim: number;
-}
-
 /** The read-only index. Searching lives in score.ts; this class holds the data and the look-ups. */
 export class ScreeningIndex {
   constructor(readonly d: IndexData) {}
@@ -361,47 +355,55 @@ export class ScreeningIndex {
   }
 
   /**
-   * Tokens of the vocabulary a query token reaches, with their similarity:
-   * the token itself, its typo neighbours and its skeleton neighbours.
+   * Tokens of the vocabulary a query token reaches, with their similarity: the
+   * token itself, its typo neighbours, the halves of words run together, and its
+   * skeleton neighbours. Written
+   * to `buf` from `base`, at most `cap`; returns how many.
    */
-  neighbours(folded: string, kind: TokenKind, abjad: boolean, out: Neighbour[], next?: string): void {
-    out.length = 0;
+  neighbours(folded: string, kind: TokenKind, abjad: boolean, buf: NeighbourBuffer, base: number, cap: number): number {
     const d = this.d;
-    const exact = d.vocab.get(folded);
-    if (exact !== undefined) out.push({ token: exact, sim: 1 });
-    if (kind === TokenKind.Legal || kind === TokenKind.Number || kind === TokenKind.Initial) return;
-    const seen = (v: number) => {
-      for (let i = 0; i < out.length; i++) if (out[i]!.token === v) return i;
-      return -1;
+    let n = 0;
+    const add = (v: number, sim: number) => {
+      for (let k = base; k < base + n; k++) {
+        if (buf.tok[k] === v) {
+          if (buf.sim[k]! < sim) buf.sim[k] = sim;
+          return;
+        }
+      }
+      if (n < cap) {
+        buf.tok[base + n] = v;
+        buf.sim[base + n] = sim;
+        n++;
+      }
     };
+    const exact = d.vocab.get(folded);
+    if (exact !== undefined) add(exact, 1);
+    if (kind === TokenKind.Legal || kind === TokenKind.Number || kind === TokenKind.Initial) return n;
     if (folded.length >= MIN_TYPO_LENGTH - 1) {
       const probe = (h: number) => {
         for (let i = lowerBound(d.nbKey, h); i < d.nbKey.length && d.nbKey[i] === h; i++) {
           const v = d.nbVal[i]!;
-          if (v === exact || seen(v) >= 0) continue;
+          if (v === exact) continue;
           const s = d.vocabStr[v]!;
           if (s.charCodeAt(0) === 64 /* @ */) continue;
           const sim = typoSimilarity(folded, s);
-          if (sim > 0) out.push({ token: v, sim });
+          if (sim > 0) add(v, sim);
         }
       };
       probe(fnv1a(folded, SEED_DEL));
-      for (let i = 0; i < folded.length; i++) probe(fnv1a(folded.slice(0, i) + folded.slice(i + 1), SEED_DEL));
+      for (let i = 0; i < folded.length; i++) probe(fnv1aSkip(folded, i, SEED_DEL));
     }
-    // Words run together or split apart: "sergeilavrov" reaches "sergei" and "lavrov"; the caller
-    // passes the next query token so "good" + "will" reaches "goodwill".
+    // Words run together: "sergeilavrov" reaches "sergei" and "lavrov" (the reverse, "good" followed
+    // by "will" reaching "goodwill", is the screener's: it depends on the next query word).
     if (exact === undefined && folded.length >= 6) {
       for (let k = 3; k <= folded.length - 3; k++) {
         const a = d.vocab.get(folded.slice(0, k));
         if (a === undefined) continue;
         const b = d.vocab.get(folded.slice(k));
         if (b === undefined) continue;
-        for (const v of [a, b]) if (seen(v) < 0) out.push({ token: v, sim: JOINED_SIM });
+        add(a, JOINED_SIM);
+        add(b, JOINED_SIM);
       }
-    }
-    if (next !== undefined) {
-      const v = d.vocab.get(folded + next);
-      if (v !== undefined && seen(v) < 0) out.push({ token: v, sim: JOINED_SIM });
     }
     const sk = skeleton(folded);
     // Latin spellings meet on skeletons of three consonants or more; abjad-written tokens carry few letters, so any length.
@@ -412,14 +414,22 @@ export class ScreeningIndex {
         if (v === exact) continue;
         const s = d.vocabStr[v]!;
         if (skeleton(s) !== sk) continue;
-        const abjadEither = abjad || d.vocabAbjad[v] === 1;
         // Between two Latin spellings, vowels may differ but the first letter may not.
-        if (!abjadEither && s.charCodeAt(0) !== folded.charCodeAt(0)) continue;
-        const at = seen(v);
-        if (at < 0) out.push({ token: v, sim: SKELETON_SIM });
-        else if (out[at]!.sim < SKELETON_SIM) out[at]!.sim = SKELETON_SIM;
+        if (!abjad && d.vocabAbjad[v] !== 1 && s.charCodeAt(0) !== folded.charCodeAt(0)) continue;
+        add(v, SKELETON_SIM);
       }
     }
+    return n;
+  }
+}
+
+/** Where `neighbours` writes: token numbers and similarities, in slots. */
+export class NeighbourBuffer {
+  readonly tok: Int32Array;
+  readonly sim: Float32Array;
+  constructor(size: number) {
+    this.tok = new Int32Array(size);
+    this.sim = new Float32Array(size);
   }
 }
 

@@ -23,7 +23,7 @@ import { countryCode } from '../lists/countries.js';
 import { parseDates } from '../lists/dates.js';
 import type { EntityType } from '../model.js';
 import { TokenKind, normaliseName, type NormalisedName } from '../normalise/name.js';
-import { KIND_WEIGHT, NAME_ORIGINAL, NAME_PREVIOUS, NAME_PRIMARY, NAME_WEAK, SKELETON_SIM, typoSimilarity, type EntityFacts, type Neighbour, type ScreeningIndex } from './index.js';
+import { KIND_WEIGHT, NAME_ORIGINAL, NAME_PREVIOUS, NAME_PRIMARY, NAME_WEAK, NeighbourBuffer, JOINED_SIM, SKELETON_SIM, typoSimilarity, type EntityFacts, type ScreeningIndex } from './index.js';
 import { jaroWinkler } from './similarity.js';
 import { DEFAULT_THRESHOLD, type Evidence, type Explanation, type Match, type Party, type ScreenOptions, type TokenMatch } from './types.js';
 
@@ -33,6 +33,10 @@ export const MAX_QUERY_TOKENS = 16;
 const MAX_NAME_TOKENS = 32;
 /** Vocabulary tokens one query may reach. */
 const MAX_ROWS = 8192;
+/** Vocabulary tokens one query token may reach. */
+const MAX_NB = 48;
+/** Distinct query tokens whose neighbours are kept. */
+const NB_CACHE = 200_000;
 /** Names scored in full per query, best bound first. */
 export const DEFAULT_CANDIDATES = 64;
 /** A candidate must reach this share of the query's weight through shared tokens. */
@@ -81,8 +85,16 @@ export class Screener {
   private readonly usedQ = new Uint8Array(MAX_QUERY_TOKENS);
   private readonly usedC = new Uint8Array(MAX_NAME_TOKENS);
   private readonly pairQ = new Int8Array(MAX_NAME_TOKENS);
-  private readonly nb: Neighbour[] = [];
+  private readonly nb = new NeighbourBuffer(MAX_QUERY_TOKENS * MAX_NB);
+  private readonly nbCount = new Int32Array(MAX_QUERY_TOKENS);
+  private readonly nbCache = new Map<string, { tok: Int32Array; sim: Float32Array }>();
+  private readonly qWeight = new Float32Array(MAX_QUERY_TOKENS);
   private readonly picked: Uint32Array;
+  /** Best name score per entity for the current query (stamped, so nothing is cleared between queries). */
+  private readonly entBest: Float32Array;
+  private readonly entName: Int32Array;
+  private readonly entStamp: Uint32Array;
+  private readonly entTouched: Int32Array;
   private stamp = 0;
   private rows = 0;
   private joined = false;
@@ -96,6 +108,11 @@ export class Screener {
     this.accStamp = new Uint32Array(N);
     this.touched = new Uint32Array(1024);
     this.picked = new Uint32Array(candidates);
+    const E = index.entityCount;
+    this.entBest = new Float32Array(E);
+    this.entName = new Int32Array(E);
+    this.entStamp = new Uint32Array(E);
+    this.entTouched = new Int32Array(candidates);
     this.tokStamp = new Uint32Array(index.vocabularySize);
     this.tokRow = new Uint32Array(index.vocabularySize);
   }
@@ -108,28 +125,43 @@ export class Screener {
     if (!q) return [];
     const cands = this.candidateNames(q);
     // Best name per entity.
-    const best = new Map<number, { name: number; score: number }>();
     const d = this.index.d;
+    let touched = 0;
     for (let k = 0; k < cands.length; k++) {
       const name = cands[k]!;
       let s = this.scoreName(q, name);
       if ((d.nameFlags[name]! & 7) === NAME_WEAK) s *= EVIDENCE.weakAliasFactor;
       const e = d.nameEntity[name]!;
-      const prev = best.get(e);
-      if (!prev || s > prev.score) best.set(e, { name, score: s });
+      if (this.entStamp[e] !== this.stamp) {
+        this.entStamp[e] = this.stamp;
+        this.entBest[e] = s;
+        this.entName[e] = name;
+        this.entTouched[touched++] = e;
+      } else if (s > this.entBest[e]!) {
+        this.entBest[e] = s;
+        this.entName[e] = name;
+      }
     }
-    const dob = party.dob ? parseDates(party.dob) : [];
-    const country = countryCode(party.country);
+    let dob: string[] | undefined;
+    let country: string | undefined;
+    let countryDone = false;
     const out: Array<{ e: number; name: number; score: number; evidence: Evidence[]; nameScore: number }> = [];
-    for (const [e, b] of best) {
+    for (let k = 0; k < touched; k++) {
+      const e = this.entTouched[k]!;
+      const nameScore = this.entBest[e]!;
       // Secondary evidence can raise a score by at most ~0.11: skip names that cannot reach the threshold.
-      if (b.score + 0.12 < threshold) continue;
+      if (nameScore + 0.12 < threshold) continue;
+      dob ??= party.dob ? parseDates(party.dob) : [];
+      if (!countryDone) {
+        country = countryCode(party.country);
+        countryDone = true;
+      }
       const facts = this.index.entity(e);
       const evidence = secondaryEvidence(q.type, dob, country, facts);
-      let score = b.score;
+      let score = nameScore;
       for (const ev of evidence) score += ev.effect;
       score = Math.max(0, Math.min(1, score));
-      if (score >= threshold) out.push({ e, name: b.name, score, evidence, nameScore: b.score });
+      if (score >= threshold) out.push({ e, name: this.entName[e]!, score, evidence, nameScore });
     }
     out.sort((a, b) => b.score - a.score || a.e - b.e);
     // The same entity loaded from two versions or two files of one list is one match.
@@ -154,19 +186,24 @@ export class Screener {
     if (this.stamp === 0) {
       this.tokStamp.fill(0);
       this.accStamp.fill(0);
+      this.entStamp.fill(0);
       this.stamp = 1;
     }
     this.rows = 0;
     const d = this.index.d;
-    const weight = new Float32Array(count);
+    const weight = this.qWeight;
     let hasLegal = false;
     for (let i = 0; i < count; i++) {
       const kind = n.kinds[i]!;
       if (kind === TokenKind.Legal) hasLegal = true;
-      this.index.neighbours(n.folded[i]!, kind, n.abjad[i]!, this.nb, i + 1 < count && n.kinds[i + 1] !== TokenKind.Legal ? n.folded[i + 1] : undefined);
+      const base = i * MAX_NB;
+      const found = this.neighboursOf(n.folded[i]!, kind, n.abjad[i]!, base, i + 1 < count && n.kinds[i + 1] !== TokenKind.Legal ? n.folded[i + 1] : undefined);
+      this.nbCount[i] = found;
       let rar = 1;
       let bestSim = 0;
-      for (const { token, sim } of this.nb) {
+      for (let k = base; k < base + found; k++) {
+        const token = this.nb.tok[k]!;
+        const sim = this.nb.sim[k]!;
         const row = this.rowOf(token);
         if (row < 0) break;
         const at = row * MAX_QUERY_TOKENS + i;
@@ -189,6 +226,34 @@ export class Screener {
     const q: QueryState = { n, count, weight, concat, nonLegal };
     if (type) q.type = type;
     return q;
+  }
+
+  /**
+   * A query token's neighbours, from a cache: customer names repeat their words
+   * (first names above all), and the look-up costs more than the rest of a query.
+   */
+  private neighboursOf(folded: string, kind: TokenKind, abjad: boolean, base: number, next: string | undefined): number {
+    const key = (abjad ? '\u0001' : '\u0000') + String.fromCharCode(48 + kind) + folded;
+    let hit = this.nbCache.get(key);
+    if (!hit) {
+      const found = this.index.neighbours(folded, kind, abjad, this.nb, base, MAX_NB);
+      hit = { tok: this.nb.tok.slice(base, base + found), sim: this.nb.sim.slice(base, base + found) };
+      if (this.nbCache.size >= NB_CACHE) this.nbCache.clear();
+      this.nbCache.set(key, hit);
+    }
+    let n = hit.tok.length;
+    this.nb.tok.set(hit.tok, base);
+    this.nb.sim.set(hit.sim, base);
+    if (next !== undefined && n < MAX_NB && kind !== TokenKind.Legal) {
+      // The joined form with the next word ("good" + "will" → "goodwill") depends on the pair: not cached.
+      const v = this.index.d.vocab.get(folded + next);
+      if (v !== undefined && !hit.tok.includes(v)) {
+        this.nb.tok[base + n] = v;
+        this.nb.sim[base + n] = JOINED_SIM;
+        n++;
+      }
+    }
+    return n;
   }
 
   private rowOf(token: number): number {
@@ -216,9 +281,10 @@ export class Screener {
       if (kind === TokenKind.Initial) continue;
       if (distinctive && kind !== TokenKind.Name && kind !== TokenKind.Number) continue;
       total += weight[i]!;
-      this.index.neighbours(n.folded[i]!, kind, n.abjad[i]!, this.nb, i + 1 < count && n.kinds[i + 1] !== TokenKind.Legal ? n.folded[i + 1] : undefined);
-      for (const { token, sim } of this.nb) {
-        const c = sim * weight[i]!;
+      const base = i * MAX_NB;
+      for (let nb = base; nb < base + this.nbCount[i]!; nb++) {
+        const token = this.nb.tok[nb]!;
+        const c = this.nb.sim[nb]! * weight[i]!;
         const end = d.postOff[token + 1]!;
         for (let p = d.postOff[token]!; p < end; p++) {
           const name = d.post[p]!;
@@ -280,8 +346,17 @@ export class Screener {
           else if (vk === TokenKind.Initial && qk !== TokenKind.Legal && n.folded[i]!.charCodeAt(0) === d.vocabStr[v]!.charCodeAt(0)) s = INITIAL_SIM;
           else if ((qk === TokenKind.Name || qk === TokenKind.Particle) && (vk === TokenKind.Name || vk === TokenKind.Particle)) {
             // Typos beyond the one-edit neighbourhood (two substitutions, "Merkur" / "Merkel").
+            // Slips beyond one edit ("Merkur" / "Merkel"); the first letter is rarely the one mistyped,
+            // and one-edit slips there were already found through the typo neighbourhood.
+            const qf = n.folded[i]!;
+            const lf = d.vocabStr[v]!;
+            if (qf.charCodeAt(0) === lf.charCodeAt(0) && Math.abs(qf.length - lf.length) <= 2) s = typoSimilarity(qf, lf);
             // Folding can hide a slip ("acwhan" / "achwan"): compare the plain spellings too.
-            s = Math.max(typoSimilarity(n.folded[i]!, d.vocabStr[v]!), typoSimilarity(n.tokens[i]!, d.vocabRaw[v]!));
+            if (s === 0) {
+              const qr = n.tokens[i]!;
+              const lr = d.vocabRaw[v]!;
+              if (qr.charCodeAt(0) === lr.charCodeAt(0) && Math.abs(qr.length - lr.length) <= 2) s = typoSimilarity(qr, lr);
+            }
           }
         }
         S[i * MAX_NAME_TOKENS + j] = s;

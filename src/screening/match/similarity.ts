@@ -91,6 +91,17 @@ export function damerauLevenshtein(a: string, b: string): number {
   return row1[lb]!;
 }
 
+/** FNV-1a of `s` without the character at `skip` (a one-letter deletion, hashed without building the string). */
+export function fnv1aSkip(s: string, skip: number, seed = 0x811c9dc5): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    if (i === skip) continue;
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
 /** 32-bit FNV-1a of a string's UTF-16 code units (keys of the typo neighbourhood; collisions are verified). */
 export function fnv1a(s: string, seed = 0x811c9dc5): number {
   let h = seed >>> 0;
