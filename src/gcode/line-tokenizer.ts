@@ -158,14 +158,6 @@ export class LineTokens {
    */
   read(buf: Uint8Array, start: number, end: number): number {
     this.parenRisk = false;
-    const next = this.readWords(buf, start, end);
-    if (this.parenRisk && this.syntaxError === 0 && (this.cmdCount > 0 || this.present !== 0 || this.extStart >= 0)) {
-      this.syntaxError = E_WORDS_IN_COMMENT;
-    }
-    return next;
-  }
-
-  private readWords(buf: Uint8Array, start: number, end: number): number {
     this.present = 0;
     this.valued = 0;
     this.cmdCount = 0;
@@ -174,6 +166,7 @@ export class LineTokens {
     this.syntaxError = 0;
     this.extStart = -1;
     let p = start;
+    let next = -1;
     let first = true;
     let sawWord = false;
     while (p < end) {
@@ -191,7 +184,8 @@ export class LineTokens {
         sawWord = true;
         if (c >= 97) {
           this.syntaxError = E_LOWERCASE;
-          return this.finishBad(buf, p, end);
+          next = this.finishBad(buf, p, end);
+          break;
         }
         const letter = (c & 0xdf) - 65;
         if (letter === 6 || letter === 12) {
@@ -215,7 +209,10 @@ export class LineTokens {
             continue;
           }
           p = this.command(buf, p + 1, end, letter);
-          if (this.syntaxError !== 0) return this.finishBad(buf, p, end);
+          if (this.syntaxError !== 0) {
+          next = this.finishBad(buf, p, end);
+          break;
+        }
           if (p < 0) p = -p - 1;
           continue;
         }
@@ -257,28 +254,40 @@ export class LineTokens {
           }
         }
         p = this.word(buf, p, end, 0); // anything unusual: the careful path decides
-        if (this.syntaxError !== 0) return this.finishBad(buf, p, end);
+        if (this.syntaxError !== 0) {
+          next = this.finishBad(buf, p, end);
+          break;
+        }
         if (p < 0) p = -p - 1;
       } else if (k === LETTER) {
         const lineNumberWord: boolean = first && this.lineNumber < 0 && (c & 0xdf) === 78 && p + 1 < end && CLASS[buf[p + 1]!] === DIGIT;
         p = this.word(buf, p, end, first && !lineNumberWord ? 2 : lineNumberWord ? 1 : 0);
         first = lineNumberWord;
         sawWord = true;
-        if (this.syntaxError !== 0) return this.finishBad(buf, p, end);
+        if (this.syntaxError !== 0) {
+          next = this.finishBad(buf, p, end);
+          break;
+        }
         if (p < 0) {
           // a text command or extended command consumed the rest; -p-1 is where it stopped
           p = -p - 1;
         }
       } else if (k === SEMI) {
-        return this.comment(buf, p + 1, end);
+        next = this.comment(buf, p + 1, end);
+        break;
       } else if (k === CR) {
-        return this.lineBreak(p, end);
+        next = this.lineBreak(p, end);
+        break;
       } else if (k === LPAREN) {
         if (!sawWord) this.parenRisk = true; // `(…) G1 X10`: Marlin would not run this line at all
         p = this.parenComment(buf, p + 1, end);
-        if (this.syntaxError !== 0) return this.finishBad(buf, p, end);
+        if (this.syntaxError !== 0) {
+          next = this.finishBad(buf, p, end);
+          break;
+        }
       } else if (k === STAR) {
-        return this.checksum(buf, start, p, end);
+        next = this.checksum(buf, start, p, end);
+        break;
       } else if (k === BINARY) {
         throw binary(c);
       } else if (k === SLASH && first && !sawWord) {
@@ -290,11 +299,18 @@ export class LineTokens {
         first = false;
       } else {
         this.syntaxError = k === HIGH ? E_NON_ASCII : E_UNEXPECTED;
-        return this.finishBad(buf, p, end);
+        next = this.finishBad(buf, p, end);
+        break;
       }
     }
-    this.contentEnd = end;
-    return end;
+    if (next < 0) {
+      this.contentEnd = end;
+      next = end;
+    }
+    if (this.parenRisk && this.syntaxError === 0 && (this.cmdCount > 0 || this.present !== 0 || this.extStart >= 0)) {
+      this.syntaxError = E_WORDS_IN_COMMENT;
+    }
+    return next;
   }
 
   /**
