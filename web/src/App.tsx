@@ -6,6 +6,7 @@ import { navigate, useLocation } from './router';
 import { AuditPage } from './pages/AuditPage';
 import { HomePage } from './pages/HomePage';
 import { LoginPage } from './pages/LoginPage';
+import { LogPage } from './pages/LogPage';
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -47,6 +48,7 @@ export function App() {
   let page;
   if (path === '/') page = <HomePage session={session} />;
   else if (path === '/audit' && session.permissions.includes('audit:read')) page = <AuditPage />;
+  else if (path === '/log') page = <LogPage />;
   else page = (
     <section>
       <h1>Not found</h1>

@@ -20,7 +20,7 @@ export const NAV: NavItem[] = [
   { path: '/licences', label: 'Licences', permission: 'licences:read', upcoming: true },
   { path: '/designs', label: 'Designs & tickets', permission: 'designs:read', upcoming: true },
   { path: '/devices', label: 'Devices', permission: 'devices:read', upcoming: true },
-  { path: '/log', label: 'Transparency log', upcoming: true },
+  { path: '/log', label: 'Transparency log' },
   { path: '/audit', label: 'Audit trail', permission: 'audit:read' },
 ];
 
