@@ -4,6 +4,7 @@
  * log), and rule-set versions uploaded for comparison with the shipped ones.
  * Conventions of src/db/tables.ts: text ids, ISO-8601 UTC text times, JSON as text.
  */
+import type { Generated } from 'kysely';
 
 /** One item of an exporter's register: its current specification. */
 export interface ClassificationItemRow {
@@ -32,6 +33,8 @@ export interface ClassificationItemRow {
  * is committed to the transparency log (`classification.recorded`).
  */
 export interface ClassificationRecordRow {
+  /** Order of recording. */
+  seq: Generated<number>;
   /** `cls_…` */
   id: string;
   organisation_id: string;

@@ -1,4 +1,5 @@
-import { makeAppendOnly, type MigrationStep } from './helpers.js';
+import type { CreateTableBuilder } from 'kysely';
+import { makeAppendOnly, withSequence, type MigrationStep } from './helpers.js';
 
 /**
  * Classification: an organisation's item register, the classifications
@@ -24,9 +25,9 @@ export const classification: MigrationStep = {
       .execute();
     await db.schema.createIndex('classification_items_by_organisation').on('classification_items').columns(['organisation_id', 'updated_at', 'id']).execute();
 
-    await db.schema
-      .createTable('classification_records')
-      .addColumn('id', 'text', (c) => c.primaryKey())
+    // seq: the order of recording, also within one millisecond (the history lists newest first).
+    await withSequence(db.schema.createTable('classification_records') as unknown as CreateTableBuilder<string, never>, 'seq', dialect)
+      .addColumn('id', 'text', (c) => c.notNull().unique())
       .addColumn('organisation_id', 'text', (c) => c.notNull().references('organisations.id'))
       .addColumn('item_id', 'text', (c) => c.notNull().references('classification_items.id'))
       .addColumn('item_revision', 'integer', (c) => c.notNull())
@@ -45,7 +46,7 @@ export const classification: MigrationStep = {
       .addColumn('classified_by_type', 'text', (c) => c.notNull())
       .addColumn('classified_by', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('classification_records_by_item').on('classification_records').columns(['organisation_id', 'item_id', 'classified_at']).execute();
+    await db.schema.createIndex('classification_records_by_item').on('classification_records').columns(['organisation_id', 'item_id', 'seq']).execute();
     await makeAppendOnly(db, dialect, 'classification_records');
 
     await db.schema
