@@ -1,8 +1,9 @@
 import { auditRoutes } from '../audit/routes.js';
+import { classificationRoutes } from '../classification/routes.js';
 import type { RouteModule } from '../http/app.js';
 import { systemRoutes, webRoutes } from '../http/system.js';
 import { identityRoutes } from '../identity/routes.js';
 import { ledgerRoutes } from '../ledger/routes.js';
 
 /** Every module's routes, in mounting order. The web UI's catch-all comes last. */
-export const routeModules: RouteModule[] = [systemRoutes, identityRoutes, auditRoutes, ledgerRoutes, webRoutes];
+export const routeModules: RouteModule[] = [systemRoutes, identityRoutes, auditRoutes, ledgerRoutes, classificationRoutes, webRoutes];
