@@ -57,6 +57,9 @@ const XYZ = bit(X) | bit(Y) | bit(Z);
 const ARC_WORDS = bit(I) | bit(J) | bit(K) | bit(R);
 const AXIS_WORDS = XYZ | ARC_WORDS;
 const EXTRA_AXES = bit(A) | bit(B) | bit(C) | bit(U) | bit(V) | bit(W);
+/** Acceleration words of the tool's motion: M201 X/Y/Z (per axis), M204 P/S/T (print, legacy, travel). */
+const M201_WORDS = [X, Y, Z] as const;
+const M204_WORDS = [P, S, T] as const;
 
 /** Tolerance for positions and heights computed from sums and unit conversions (1 nm). */
 const LENGTH_EPS = 1e-6;
@@ -532,10 +535,10 @@ export class Machine {
           }
           break;
         case 201:
-          for (const axis of [X, Y, Z]) if ((valued & bit(axis)) !== 0) this.acceleration(v[axis]! * this.unit);
+          for (const axis of M201_WORDS) if ((valued & bit(axis)) !== 0) this.acceleration(v[axis]! * this.unit);
           break;
         case 204:
-          for (const w of [P, S, T]) if ((valued & bit(w)) !== 0) this.acceleration(v[w]! * this.unit);
+          for (const w of M204_WORDS) if ((valued & bit(w)) !== 0) this.acceleration(v[w]! * this.unit);
           break;
         case 220:
           if ((t.present & bit(B)) !== 0) this.feedFactorSaved = this.feedFactor;
