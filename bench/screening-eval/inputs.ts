@@ -17,7 +17,13 @@ async function listFiles(dir: string): Promise<string[]> {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...(await listFiles(p)));
-    else if (detectFormat(await head(fileInput(p)))) out.push(p);
+    else {
+      try {
+        if (detectFormat(await head(fileInput(p)))) out.push(p);
+      } catch {
+        // a list format we do not read (OFAC advanced XML): not part of the run
+      }
+    }
   }
   return out;
 }

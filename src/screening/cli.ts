@@ -42,7 +42,13 @@ async function listInputs(io: CliIO, paths: string[]): Promise<{ inputs: ListInp
       const p = join(dir, name);
       const st = statSync(p);
       if (st.isDirectory()) await walk(p);
-      else if (st.isFile() && detectFormat(await head(fileInput(p)))) inputs.push(fileInput(p));
+      else if (st.isFile()) {
+        try {
+          if (detectFormat(await head(fileInput(p)))) inputs.push(fileInput(p));
+        } catch (e) {
+          io.stderr.write(`skipped ${p}: ${(e as Error).message}\n`);
+        }
+      }
     }
   };
   for (const raw of paths) {

@@ -62,6 +62,10 @@ export function detectFormat(headBytes: Uint8Array): Detected | undefined {
     if (root === 'CONSOLIDATED_LIST') return { format: 'un' };
     if (root === 'sdnList') return { format: 'ofac-xml' };
     if (root === 'export') return { format: 'eu', variant: 'fsf-xml' };
+    if (root === 'Sanctions') {
+      // OFAC's advanced format (SDN_ADVANCED.XML): no sample was available to build against.
+      throw new FabgateError('SCREENING_FORMAT_UNSUPPORTED', 'OFAC advanced XML (SDN_ADVANCED.XML) is not supported: load sdn.xml or sdn.csv with alt.csv and add.csv', 'invalid_input');
+    }
     return undefined;
   }
   if (t.startsWith('{') || t.startsWith('[')) {

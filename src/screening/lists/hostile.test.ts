@@ -111,6 +111,11 @@ describe('malformed CSV and JSON', () => {
     expect((await failure(parseText('empty', ''))).code).toBe('SCREENING_FORMAT_UNKNOWN');
   });
 
+  it('says so for OFAC advanced XML, which is not supported', async () => {
+    const adv = '<?xml version="1.0"?><Sanctions xmlns="https://www.treasury.gov/ofac/DeltaFile/1.0"><DateOfIssue/></Sanctions>';
+    expect((await failure(parseText('SDN_ADVANCED.XML', adv))).code).toBe('SCREENING_FORMAT_UNSUPPORTED');
+  });
+
   it('refuses an EU journal CSV whose row is short', async () => {
     const text = 'celex,recordId,annex,schema,name,alias\n32014R0833,1,IV,LegalEntity,JSC Sirius,Kontsern Sirius\n32014R0833,2,IV,LegalEntity\n';
     const e = await failure(parseText('833.csv', text));
