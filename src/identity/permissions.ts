@@ -34,6 +34,8 @@ export const PERMISSIONS = [
   'cases:countersign',
   'licences:read',
   'licences:manage',
+  /** Record use (shipments) against one's own licences: depletes the balance. */
+  'licences:use',
   /** Designs, devices, print tickets, usage. */
   'designs:read',
   'designs:write',
@@ -49,7 +51,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 type Grants = Partial<Record<Role, readonly Permission[]>>;
 
-const EXPORTER_APPLICANT: Permission[] = ['items:read', 'items:write', 'classification:run', 'screening:run', 'applications:read', 'applications:write', 'licences:read', 'designs:read', 'devices:read', 'tickets:read'];
+const EXPORTER_APPLICANT: Permission[] = ['items:read', 'items:write', 'classification:run', 'screening:run', 'applications:read', 'applications:write', 'licences:read', 'licences:use', 'designs:read', 'devices:read', 'tickets:read'];
 const EXPORTER_OFFICER: Permission[] = [...EXPORTER_APPLICANT, 'screening:review', 'designs:write', 'tickets:issue'];
 const AUTHORITY_OFFICER: Permission[] = ['classification:run', 'items:read', 'screening:run', 'cases:read', 'cases:work', 'licences:read', 'tickets:read'];
 
