@@ -23,7 +23,9 @@ const mutation = fc.oneof(
   fc.record({ kind: fc.constant('overwrite' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
 );
 
-function mutate(input: Buffer, mutations: fc.RecordValue<{ kind: string; at: number; bit?: number; bytes?: Uint8Array }>[]): Buffer {
+type Mutation = { kind: 'flip' | 'truncate' | 'insert' | 'overwrite'; at: number; bit?: number; bytes?: Uint8Array };
+
+function mutate(input: Buffer, mutations: Mutation[]): Buffer {
   let data = Buffer.from(input);
   for (const m of mutations) {
     const at = m.at % Math.max(1, data.length);
