@@ -106,7 +106,7 @@ class Checker implements GcodeChecker, ViolationSink {
   // a line cut by the end of a chunk
   private carry: Uint8Array;
   private carryLen = 0;
-  /** The last chunk ended at a CR that ended a line: an LF starting the next chunk belongs to it. */
+  /** The last line read ended at a CR that ended its chunk: an LF starting the next chunk belongs to it. */
   private pendingCR = false;
 
   constructor(envelope: Envelope, options: CheckOptions) {
@@ -149,9 +149,10 @@ class Checker implements GcodeChecker, ViolationSink {
       }
       if (this.bgcode !== null) this.bgcode.end();
       if (this.carryLen > 0) {
+        // the last line, without a line end
         const n = this.carryLen;
         this.carryLen = 0;
-        this.lines(this.carry, 0, n);
+        this.line(this.carry, 0, n);
       }
     } catch (e) {
       this.failed = e;
@@ -185,7 +186,10 @@ class Checker implements GcodeChecker, ViolationSink {
     else this.text(chunk);
   }
 
-  /** Text G-code: cut at LF, carry the unfinished line, hand whole lines on. */
+  /**
+   * Text G-code: the tokenizer finds each line's end itself (LF, CR LF or lone CR) as it reads
+   * the line, so the bytes are scanned once. A line cut by the end of the chunk is carried.
+   */
   private text(chunk: Uint8Array): void {
     let pos = 0;
     const end = chunk.length;
@@ -197,59 +201,60 @@ class Checker implements GcodeChecker, ViolationSink {
     }
     if (this.pendingCR && pos < end) {
       this.pendingCR = false;
-      if (chunk[pos] === 10) pos++;
+      if (chunk[pos] === 10) pos++; // the LF of a CR LF cut between chunks
     }
     if (this.carryLen > 0) {
-      const nl = chunk.indexOf(10, pos);
-      if (nl < 0) return this.appendCarry(chunk, pos, end);
-      this.appendCarry(chunk, pos, nl);
+      // finish the carried line with this chunk's bytes up to and including its line end
+      let q = pos;
+      while (q < end && chunk[q] !== 10 && chunk[q] !== 13) q++;
+      if (q === end) return this.carryMore(chunk, pos, end);
+      this.carryMore(chunk, pos, q);
+      let after = q + 1;
+      if (chunk[q] === 13 && after < end && chunk[after] === 10) after++;
+      this.copyToCarry(chunk, q, after);
       const n = this.carryLen;
       this.carryLen = 0;
-      if (this.pendingCR) this.pendingCR = false; // the carried text ended at a CR: this LF belongs to it
-      else this.lines(this.carry, 0, n);
-      pos = nl + 1;
+      this.line(this.carry, 0, n);
+      this.pendingCR = after === end && chunk[q] === 13; // the carry ends at a CR; only the chunk's end leaves its LF open
+      pos = after;
     }
+    const tokens = this.tokens;
     while (pos < end) {
-      const nl = chunk.indexOf(10, pos);
-      if (nl < 0) break;
-      this.lines(chunk, pos, nl);
-      pos = nl + 1;
+      const next = tokens.read(chunk, pos, end);
+      if (!tokens.terminated) return this.carryMore(chunk, pos, end);
+      this.checkLine(chunk, pos);
+      pos = next;
     }
-    if (pos < end) this.appendCarry(chunk, pos, end);
   }
 
-  /**
-   * Keep an unfinished line. If it outgrows the limit it may still be several lines ended by lone
-   * CRs (old Mac line endings): finish those first, and fail only if one line is too long.
-   */
-  private appendCarry(src: Uint8Array, s: number, e: number): void {
-    if (this.carryLen + (e - s) <= this.maxLine + 1) return this.copyToCarry(src, s, e);
-    // lines already ended by a CR inside the carry (src[s] is not an LF: it cannot pair with it)
-    const carriedCR = lastIndexOf(this.carry, 13, 0, this.carryLen);
-    if (carriedCR >= 0) {
-      this.lines(this.carry, 0, carriedCR + 1);
-      this.carry.copyWithin(0, carriedCR + 1, this.carryLen);
-      this.carryLen -= carriedCR + 1;
-      if (this.carryLen + (e - s) <= this.maxLine + 1) return this.copyToCarry(src, s, e);
+  /** Read and check the one line in buf[s, e) (with its line end, or the last line of the input). */
+  private line(buf: Uint8Array, s: number, e: number): void {
+    this.tokens.read(buf, s, e);
+    this.checkLine(buf, s);
+  }
+
+  /** The tokenizer has read the line starting at `s`: run it, report it. */
+  private checkLine(buf: Uint8Array, s: number): void {
+    const tokens = this.tokens;
+    const line = ++this.lineNo;
+    if (tokens.contentEnd - s > this.maxLine) throw this.tooLong(line);
+    if (tokens.crAtEnd) this.pendingCR = true;
+    this.machine.execute(tokens, line, tokens.extStart >= 0 ? latin1(buf, tokens.extStart, tokens.extEnd) : null);
+    if (this.onLine !== undefined) {
+      const violations = this.lineViolations ?? NO_VIOLATIONS;
+      this.lineViolations = null;
+      this.onLine({ line, bytes: buf.subarray(s, tokens.contentEnd), violations });
     }
-    const lastCR = lastIndexOf(src, 13, s, e);
-    if (lastCR >= 0) {
-      const firstCR = src.indexOf(13, s);
-      this.copyToCarry(src, s, firstCR + 1);
-      const n = this.carryLen;
-      this.carryLen = 0;
-      this.lines(this.carry, 0, n);
-      if (firstCR < lastCR) this.lines(src, firstCR + 1, lastCR + 1);
-      this.pendingCR = lastCR === e - 1;
-      s = lastCR + 1;
-    }
-    if (this.carryLen + (e - s) > this.maxLine + 1) throw this.tooLong(this.lineNo + 1);
+  }
+
+  /** More of a line without its end yet: keep it, unless the line is already too long. */
+  private carryMore(src: Uint8Array, s: number, e: number): void {
+    if (this.carryLen + (e - s) > this.maxLine) throw this.tooLong(this.lineNo + 1);
     this.copyToCarry(src, s, e);
   }
 
   private copyToCarry(src: Uint8Array, s: number, e: number): void {
     const n = this.carryLen + (e - s);
-    if (n > this.maxLine + 1) throw this.tooLong(this.lineNo + 1);
     if (n > this.carry.length) {
       const bigger = new Uint8Array(Math.min(Math.max(n, this.carry.length * 2), this.maxLine + 2));
       bigger.set(this.carry.subarray(0, this.carryLen));
@@ -259,35 +264,9 @@ class Checker implements GcodeChecker, ViolationSink {
     this.carryLen = n;
   }
 
-  /** Check the physical lines in buf[s, e) (no LF inside; lone CRs separate lines). */
-  private lines(buf: Uint8Array, s: number, e: number): void {
-    const tokens = this.tokens;
-    const machine = this.machine;
-    const onLine = this.onLine;
-    for (;;) {
-      const line = ++this.lineNo;
-      const next = tokens.read(buf, s, e);
-      if (tokens.contentEnd - s > this.maxLine) throw this.tooLong(line);
-      const ext = tokens.extStart >= 0 ? latin1(buf, tokens.extStart, tokens.extEnd) : null;
-      machine.execute(tokens, line, ext);
-      if (onLine !== undefined) {
-        const violations = this.lineViolations ?? NO_VIOLATIONS;
-        this.lineViolations = null;
-        onLine({ line, bytes: buf.subarray(s, tokens.contentEnd), violations });
-      }
-      if (next >= e) return;
-      s = next;
-    }
-  }
-
   private tooLong(line: number): FabgateError {
     return new FabgateError('GCODE_LINE_TOO_LONG', `line ${line} is longer than ${this.maxLine} bytes`, 'too_large', { line, limit: this.maxLine });
   }
-}
-
-function lastIndexOf(buf: Uint8Array, byte: number, s: number, e: number): number {
-  for (let i = e - 1; i >= s; i--) if (buf[i] === byte) return i;
-  return -1;
 }
 
 function latin1(buf: Uint8Array, s: number, e: number): string {

@@ -133,10 +133,19 @@ describe('line tokenizer: line ends and binary input', () => {
     const r = tokenize('G1 X1 ; note\rG1 X999');
     expect(r.content).toBe('G1 X1 ; note');
     expect(r.next).toBe('G1 X1 ; note\r'.length);
-    expect(tokenize('G1 X1\r').next).toBe('G1 X1\r'.length); // CR LF, cut at LF
   });
 
-  it.each([[0x00], [0x01], [0x1b], [0x7f], [0x0a]])('refuses control byte %i with GCODE_BINARY_INPUT', (byte) => {
+  it('ends a line at LF and CR LF, and says when the range ended first', () => {
+    const t = new LineTokens();
+    const b = bytes('G1 X1\r\nG1 X2\nG1 X3');
+    expect([t.read(b, 0, b.length), t.terminated, t.contentEnd]).toEqual([7, true, 5]);
+    expect([t.read(b, 7, b.length), t.terminated, t.contentEnd]).toEqual([13, true, 12]);
+    expect([t.read(b, 13, b.length), t.terminated, t.contentEnd]).toEqual([b.length, false, b.length]);
+    const cr = bytes('G1 X1\r');
+    expect([t.read(cr, 0, cr.length), t.terminated, t.crAtEnd]).toEqual([cr.length, true, true]);
+  });
+
+  it.each([[0x00], [0x01], [0x1b], [0x7f]])('refuses control byte %i with GCODE_BINARY_INPUT', (byte) => {
     for (const at of ['G1 X1', 'G1 X1 ; comment ', 'M117 text ', '(comment ']) {
       const b = new Uint8Array([...bytes(at), byte, ...bytes(' more')]);
       try {

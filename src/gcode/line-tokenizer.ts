@@ -59,8 +59,8 @@ for (let b = 0; b < 256; b++) {
   else if (b === 59) k = SEMI;
   else if (b === 40) k = LPAREN;
   else if (b === 42) k = STAR;
-  else if (b === 13) k = CR;
-  else if (b < 32 || b === 127) k = BINARY; // includes LF: the line splitter never passes one
+  else if (b === 13 || b === 10) k = CR; // a line end: LF, CR LF or a lone CR
+  else if (b < 32 || b === 127) k = BINARY;
   else if (b === 46) k = DOT;
   else if (b === 43 || b === 45) k = SIGN;
   else if (b === 34) k = QUOTE;
@@ -148,16 +148,23 @@ export class LineTokens {
   extEnd = -1;
   /** End of the line's content (before its CR LF / CR / LF). */
   contentEnd = 0;
+  /** Whether the last {@link read} found the line's end (false: the range ended first). */
+  terminated = false;
+  /** The line ended at a CR that was the range's last byte: an LF right after it belongs to it. */
+  crAtEnd = false;
 
   private readonly num = new DecimalReader();
 
   /**
-   * Read one line starting at `start`. The line ends at a CR or at `end` (the caller has cut at
-   * LF). Returns where the next line starts: `end`, or just after a lone CR inside the range.
+   * Read one line starting at `start`: up to its LF, CR LF or lone CR, or to `end`. Returns where
+   * the next line starts; {@link terminated} tells whether the line's end was found (if not, the
+   * caller holds the bytes until more arrive, and reads the whole line again).
    * @throws FabgateError `GCODE_BINARY_INPUT` on NUL and other control bytes.
    */
   read(buf: Uint8Array, start: number, end: number): number {
     this.parenRisk = false;
+    this.terminated = false;
+    this.crAtEnd = false;
     this.present = 0;
     this.valued = 0;
     this.cmdCount = 0;
@@ -276,7 +283,7 @@ export class LineTokens {
         next = this.comment(buf, p + 1, end);
         break;
       } else if (k === CR) {
-        next = this.lineBreak(p, end);
+        next = this.lineBreak(buf, p, end);
         break;
       } else if (k === LPAREN) {
         if (!sawWord) this.parenRisk = true; // `(…) G1 X10`: Marlin would not run this line at all
@@ -491,7 +498,7 @@ export class LineTokens {
     while (p < end) {
       const c = buf[p]!;
       if (c < 32 || c === 127) {
-        if (c === 13) return this.lineBreak(p, end);
+        if (c === 13 || c === 10) return this.lineBreak(buf, p, end);
         if (c !== 9 && c !== 11 && c !== 12) throw binary(c);
       }
       p++;
@@ -526,15 +533,21 @@ export class LineTokens {
     }
     const k = CLASS[buf[p]!]!;
     if (k === SEMI) return this.comment(buf, p + 1, end);
-    if (k === CR) return this.lineBreak(p, end);
+    if (k === CR) return this.lineBreak(buf, p, end);
     this.syntaxError = E_AFTER_CHECKSUM;
     return this.finishBad(buf, p, end);
   }
 
-  /** A CR ends the line; if it is not the last byte (CR LF was cut at LF) a new line follows it. */
-  private lineBreak(cr: number, end: number): number {
-    this.contentEnd = cr;
-    return cr + 1 < end ? cr + 1 : end;
+  /** The line ends at `at` (LF or CR); CR LF counts as one line end. Returns where the next line starts. */
+  private lineBreak(buf: Uint8Array, at: number, end: number): number {
+    this.contentEnd = at;
+    this.terminated = true;
+    if (buf[at] !== 13) return at + 1;
+    if (at + 1 >= end) {
+      this.crAtEnd = true;
+      return end;
+    }
+    return buf[at + 1] === 10 ? at + 2 : at + 1;
   }
 
   /** After a syntax error: find the end of the line, still refusing binary bytes. */
