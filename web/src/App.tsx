@@ -4,6 +4,7 @@ import { Layout } from './components/Layout';
 import { ErrorMessage } from './components/ErrorMessage';
 import { navigate, useLocation } from './router';
 import { AuditPage } from './pages/AuditPage';
+import { ClassificationPage } from './pages/ClassificationPage';
 import { HomePage } from './pages/HomePage';
 import { LoginPage } from './pages/LoginPage';
 import { LogPage } from './pages/LogPage';
@@ -48,6 +49,7 @@ export function App() {
   let page;
   if (path === '/') page = <HomePage session={session} />;
   else if (path === '/audit' && session.permissions.includes('audit:read')) page = <AuditPage />;
+  else if (path === '/classification') page = <ClassificationPage session={session} />;
   else if (path === '/log') page = <LogPage />;
   else page = (
     <section>

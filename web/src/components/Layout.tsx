@@ -13,7 +13,7 @@ export interface NavItem {
 
 export const NAV: NavItem[] = [
   { path: '/', label: 'Overview' },
-  { path: '/classification', label: 'Classification', permission: 'classification:run', upcoming: true },
+  { path: '/classification', label: 'Classification', permission: 'classification:run' },
   { path: '/screening', label: 'Screening', permission: 'screening:run', upcoming: true },
   { path: '/applications', label: 'Applications', permission: 'applications:read', upcoming: true },
   { path: '/cases', label: 'Cases', permission: 'cases:read', upcoming: true },
