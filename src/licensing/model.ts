@@ -43,7 +43,7 @@ export const dueDiligenceSchema = z
       .max(50)
       .optional()
       .openapi({ description: 'How each raised red flag was followed up (BIS KYC guidance: a raised flag needs an inquiry).' }),
-    notes: text(4000).optional(),
+    remarks: text(4000).optional().openapi({ description: 'Anything else the authority should know about the due diligence done.' }),
   })
   .openapi('DueDiligence');
 export type DueDiligence = z.infer<typeof dueDiligenceSchema>;
@@ -53,7 +53,7 @@ export const productionVolumeSchema = z
     parts_per_year: z.number().int().min(0).max(1e9).optional(),
     feedstock_kg_per_year: z.number().min(0).max(1e9).optional(),
     machines_installed: z.number().int().min(0).max(1e6).optional(),
-    notes: text(2000).optional(),
+    remarks: text(2000).optional(),
   })
   .openapi('ProductionVolume');
 export type ProductionVolume = z.infer<typeof productionVolumeSchema>;

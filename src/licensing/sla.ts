@@ -5,7 +5,8 @@
  * the moment of reading. Nothing has to run at night for a clock to be right.
  *
  * Counting follows LITE's SLA counter (licensing-process.json UK-SLA-RULES):
- * a day counts when the clock is running at that day's cut-off (18:00 local)
+ * a day counts when the clock ran up to that day's cut-off (18:00 local:
+ * started before it, not paused or stopped before it)
  * and, for working-day targets, the day is a working day. So a question asked
  * in the morning and answered the next afternoon costs the applicant's days,
  * not the authority's; a case received after the cut-off starts counting the
@@ -85,8 +86,9 @@ function counts(cal: CalendarDef, dayType: 'working' | 'calendar', date: string)
   return dayType === 'calendar' || isWorkingDay(cal, date);
 }
 
+/** The clock ran up to instant t: started before it, not stopped or paused before it. */
 function runningAt(running: Timeline['running'], t: number): boolean {
-  for (const r of running) if (t >= r.from && (r.to === null || t < r.to)) return true;
+  for (const r of running) if (t > r.from && (r.to === null || t <= r.to)) return true;
   return false;
 }
 
@@ -98,7 +100,7 @@ export function countedDays(tl: Timeline, cal: CalendarDef, dayType: 'working' |
   for (let d = localDate(cal, new Date(anchor)); d <= last; d = addDays(d, 1)) {
     if (!counts(cal, dayType, d)) continue;
     const c = cutoffInstant(cal, d).getTime();
-    if (c < anchor || c > until) continue;
+    if (c <= anchor || c > until) continue;
     if (runningAt(tl.running, c)) out.push(d);
   }
   return out;
