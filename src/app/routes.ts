@@ -3,7 +3,8 @@ import { classificationRoutes } from '../classification/routes.js';
 import type { RouteModule } from '../http/app.js';
 import { systemRoutes, webRoutes } from '../http/system.js';
 import { identityRoutes } from '../identity/routes.js';
+import { licensingRoutes } from '../licensing/routes.js';
 import { ledgerRoutes } from '../ledger/routes.js';
 
 /** Every module's routes, in mounting order. The web UI's catch-all comes last. */
-export const routeModules: RouteModule[] = [systemRoutes, identityRoutes, auditRoutes, ledgerRoutes, classificationRoutes, webRoutes];
+export const routeModules: RouteModule[] = [systemRoutes, identityRoutes, auditRoutes, ledgerRoutes, classificationRoutes, licensingRoutes, webRoutes];
