@@ -37,7 +37,7 @@ function setMember(obj: unknown, key: string, v: unknown): Json | undefined {
 }
 
 /** Label, parameter name, explanation and error of one parameter, around its control. */
-function FieldShell({ path, label, description, children, controlId, group }: { path: string; label: string; description?: string; children: ReactNode; controlId?: string; group?: boolean }) {
+function FieldShell({ path, label, description, children, controlId, group, wide }: { path: string; label: string; description?: string; children: ReactNode; controlId?: string; group?: boolean; wide?: boolean }) {
   const errors = useContext(Errors);
   const error = errors[path];
   const descId = `${controlId ?? path}-desc`;
@@ -47,7 +47,7 @@ function FieldShell({ path, label, description, children, controlId, group }: { 
     </>
   );
   return (
-    <div className={`cls-field${error ? ' invalid' : ''}`}>
+    <div className={`cls-field${wide ? ' wide' : ''}${error ? ' invalid' : ''}`}>
       {group ? (
         <fieldset aria-describedby={description ? descId : undefined}>
           <legend>{head}</legend>
@@ -251,7 +251,7 @@ function ObjectListField({ name, path, schema, value, onChange }: FieldProps) {
   const list = Array.isArray(value) ? (value as unknown[]) : undefined;
   const singular = humanise(name).replace(/s$/, '');
   return (
-    <FieldShell path={path} label={humanise(name)} description={schema.description} group>
+    <FieldShell path={path} label={humanise(name)} description={schema.description} group wide>
       {list?.map((el, i) => (
         <fieldset key={i} className="cls-element">
           <legend>
@@ -369,7 +369,7 @@ function ObjectBody({ path, schema, value, onChange }: { path: string; schema: J
 
 function ObjectField({ name, path, schema, value, onChange }: FieldProps) {
   return (
-    <FieldShell path={path} label={humanise(name)} description={schema.description} group>
+    <FieldShell path={path} label={humanise(name)} description={schema.description} group wide>
       <ObjectBody path={path} schema={schema} value={value} onChange={onChange} />
     </FieldShell>
   );
