@@ -153,7 +153,7 @@ export class ScreeningIndexBuilder {
       let n = this.normCache.get(cacheKey);
       if (!n) {
         n = normaliseName(text, { person });
-        if (this.normCache.size > 500_000) this.normCache.clear();
+        if (this.normCache.size > 100_000) this.normCache.clear();
         this.normCache.set(cacheKey, n);
       }
       if (n.tokens.length === 0) return;

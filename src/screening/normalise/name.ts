@@ -62,19 +62,11 @@ export function normaliseName(raw: string, opts: NormaliseOptions = {}): Normali
   s = s.replace(/(?<![\p{L}\p{N}])((?:\p{L}\.){2,})/gu, (m) => m.replace(/\./g, '') + ' ');
   for (const word of s.split(SPLIT)) {
     if (!word) continue;
-    const isAbjad = ABJAD.test(word);
-    if (SYLLABIC.test(word)) {
-      // One token per Han character / Hangul syllable; other letters in the word stay together.
-      let run = '';
-      for (const ch of word) {
-        if (SYLLABIC.test(ch)) {
-          if (run) pushAscii(run, false, tokens, abjad);
-          run = '';
-          pushAscii(ch, false, tokens, abjad);
-        } else run += ch;
-      }
-      if (run) pushAscii(run, false, tokens, abjad);
-    } else pushAscii(word, isAbjad, tokens, abjad);
+    const w = wordTokens(word);
+    for (let i = 0; i < w.tokens.length; i++) {
+      tokens.push(w.tokens[i]!);
+      abjad.push(w.abjad);
+    }
   }
   // Honorifics and titles go first (when something else remains), so what follows sees the name's own words.
   const honorific = tokens.map((t) => HONORIFICS.has(t));
@@ -111,6 +103,39 @@ export function normaliseName(raw: string, opts: NormaliseOptions = {}): Normali
     out.abjad.push(abjad[i]!);
     i++;
   }
+  return out;
+}
+
+interface WordTokens {
+  tokens: string[];
+  abjad: boolean;
+}
+
+/** Words recur across names (given names, legal forms): transliterate each spelling once. */
+const wordCache = new Map<string, WordTokens>();
+const WORD_CACHE_LIMIT = 200_000;
+
+function wordTokens(word: string): WordTokens {
+  const hit = wordCache.get(word);
+  if (hit) return hit;
+  const tokens: string[] = [];
+  const flags: boolean[] = [];
+  const isAbjad = ABJAD.test(word);
+  if (SYLLABIC.test(word)) {
+    // One token per Han character / Hangul syllable; other letters in the word stay together.
+    let run = '';
+    for (const ch of word) {
+      if (SYLLABIC.test(ch)) {
+        if (run) pushAscii(run, false, tokens, flags);
+        run = '';
+        pushAscii(ch, false, tokens, flags);
+      } else run += ch;
+    }
+    if (run) pushAscii(run, false, tokens, flags);
+  } else pushAscii(word, isAbjad, tokens, flags);
+  const out: WordTokens = { tokens, abjad: isAbjad };
+  if (wordCache.size >= WORD_CACHE_LIMIT) wordCache.clear();
+  wordCache.set(word, out);
   return out;
 }
 
