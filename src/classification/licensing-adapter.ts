@@ -18,7 +18,7 @@
  */
 import type { DestinationFinding, ItemClassifier } from '../licensing/seams.js';
 import type { ItemClassificationSummary, RuleSetStamp } from '../licensing/model.js';
-import { canonicalJson } from '../shared/canonical-json.js';
+import { canonicalJson } from '../ledger/core/canonical-json.js';
 import { isFabgateError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/ids.js';
 import { assessDestination } from './destination.js';

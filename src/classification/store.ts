@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import { isUniqueViolation } from '../db/database.js';
 import { logDecisiveEvent, registerRecordResolver } from '../ledger/decisive.js';
-import { canonicalJson } from '../shared/canonical-json.js';
+import { canonicalJson } from '../ledger/core/canonical-json.js';
 import type { Clock } from '../shared/clock.js';
 import { FabgateError } from '../shared/errors.js';
 import { newId, sha256Hex } from '../shared/ids.js';
