@@ -6,7 +6,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { unwrapContentKey, wrapContentKey } from './algorithms.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../../ledger/core/canonical-json.js';
 import { designError, isDesignError } from './errors.js';
 import { keyFingerprint, spkiDer } from './keys.js';
 import type { ConsumerSpec } from './protect.js';

@@ -12,7 +12,7 @@
  * ticket names.
  */
 export { AES256_GCM, WRAPPING, kekParamsFor, oaepHashOf, type KekParams } from './algorithms.js';
-export { canonicalJson } from './canonical-json.js';
+export { canonicalJson } from '../../ledger/core/canonical-json.js';
 export {
   DEFAULT_CHUNK_SIZE,
   isEnvelope,

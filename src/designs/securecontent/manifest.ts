@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../../ledger/core/canonical-json.js';
 import { designError } from './errors.js';
 import { keyFingerprint, spkiDer } from './keys.js';
 
