@@ -105,18 +105,19 @@ export async function printJob(ctx: AgentContext, request: PrintRequest): Promis
       try {
         check = checkTicket(agent, bundle, source.designHash);
       } catch (e) {
-        await recordRefusal(agent, e, bundle, kind);
+        if ((await recordRefusal(agent, e, bundle, kind)) && !request.offline) await flushOutbox(agent, request.signal).catch((f: unknown) => flushFailure(agent, f));
         throw e;
       }
       const claims = check.verified.claims;
       // Build the printer before reserving, so a configuration error costs no print.
-      const printer = makePrinter(kind, printers, agent, request.webSocket);
+      const printer = makePrinter(kind, printers, request.webSocket);
       await agent.reserve({ kind: 'print', ticket: claims.jti, design: source.designHash, counter: check.nextCounter, printer: kind }, { prints: claims.prints, exp: claims.exp });
       agent.log(`print ${check.nextCounter} of ${claims.prints} on ticket ${claims.jti}: reserved`);
       const run = await runOnPrinter(agent, printer, source, claims.envelope, request);
       const signed = await agent.closeJob(run.outcome, { violations: run.violations, ...(run.sha256 ? { gcodeSha256: run.sha256 } : {}) });
       agent.log(`job ${signed.record.seq}: ${run.outcome}`);
-      const flushAfter = request.offline ? undefined : await flushOutbox(agent, undefined);
+      // Reporting after the job never undoes it: a failure here (a rollback found) is reported with the job.
+      const flushAfter = request.offline ? undefined : await flushOutbox(agent, undefined).catch((e: unknown) => flushFailure(agent, e));
       return {
         outcome: run.outcome,
         ticket: claims.jti,
@@ -143,6 +144,13 @@ export async function printJob(ctx: AgentContext, request: PrintRequest): Promis
   });
 }
 
+function flushFailure(agent: Agent, e: unknown): FlushReport {
+  if (!(e instanceof FabgateError)) throw e;
+  const s = agent.state;
+  agent.log(`reporting after the job failed: ${e.code} ${e.message}`);
+  return { reachable: true, acknowledged: 0, pending: s.chain.seq - s.acked.seq, acked_seq: s.acked.seq, error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
+}
+
 async function readBundle(path: string): Promise<TicketBundle> {
   const text = (await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
     throw new AgentError('AGENT_CONFIG_INVALID', `cannot read the ticket ${path}: ${e.code ?? e.message}`);
@@ -161,14 +169,15 @@ async function readBundle(path: string): Promise<TicketBundle> {
 }
 
 /** Record the refusal of an authentic ticket (its id is signed); forged tickets leave no record. */
-async function recordRefusal(agent: Agent, e: unknown, bundle: TicketBundle, printer: PrinterKind): Promise<void> {
+async function recordRefusal(agent: Agent, e: unknown, bundle: TicketBundle, printer: PrinterKind): Promise<boolean> {
   const refusal = authenticRefusal(e, bundle.ticket);
-  if (!refusal) return;
+  if (!refusal) return false;
   const used = agent.state.counters[refusal.jti]?.used ?? 0;
   await agent.reserve({ kind: 'refusal', ticket: refusal.jti, design: refusal.design, counter: used + 1, printer });
   const code = e instanceof FabgateError ? e.code : 'TICKET_REFUSED';
   await agent.closeJob('refused', { violations: [{ line: 1, rule: 'ticket', value: code, limit: '' }] });
   agent.log(`ticket ${refusal.jti} refused (${code}); the refusal is recorded`);
+  return true;
 }
 
 function onlyConfiguredPrinter(config: AgentConfig): PrinterKind {
@@ -177,7 +186,7 @@ function onlyConfiguredPrinter(config: AgentConfig): PrinterKind {
   throw new AgentError('AGENT_CONFIG_INVALID', configured.length === 0 ? 'no printer is configured: run `fabgate-agent printer …`' : 'several printers are configured: choose one with --printer');
 }
 
-function makePrinter(kind: PrinterKind, printers: AgentConfig['printers'], agent: Agent, webSocket?: WebSocketConstructor): UploadHost | LinePrinter {
+function makePrinter(kind: PrinterKind, printers: AgentConfig['printers'], webSocket?: WebSocketConstructor): UploadHost | LinePrinter {
   const hostOptions = { pollIntervalMs: printers.poll_interval_ms };
   switch (kind) {
     case 'octoprint':
@@ -188,7 +197,6 @@ function makePrinter(kind: PrinterKind, printers: AgentConfig['printers'], agent
       return new MoonrakerHost(printers.moonraker, { ...hostOptions, ...(webSocket ? { WebSocket: webSocket } : {}) });
     case 'serial':
       if (!printers.serial) throw new AgentError('AGENT_CONFIG_INVALID', 'no serial printer is configured: run `fabgate-agent printer serial --device …`');
-      void agent;
       return new SerialPrinter(printers.serial);
   }
 }

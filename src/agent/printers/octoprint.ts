@@ -8,12 +8,13 @@
  *   DELETE /api/files/local/{path}    remove the file after the job
  */
 import type { OutgoingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { z } from 'zod';
 import type { OctoPrintConfigSchema } from '../config.js';
 import { AgentError } from '../errors.js';
 import { httpCall, type HttpResponse } from '../http.js';
 import { multipartBody } from './multipart.js';
 import { pause, type HostOutcome, type UploadFile, type UploadHost } from './types.js';
-import type { z } from 'zod';
 
 export interface HostOptions {
   /** How often to ask for the job state (ms). */
@@ -37,7 +38,7 @@ export class OctoPrintHost implements UploadHost {
     this.#base = new URL(config.url.endsWith('/') ? config.url : `${config.url}/`);
   }
 
-  async #call(method: string, path: string, body?: unknown, extra: { headers?: OutgoingHttpHeaders; stream?: NodeJS.ReadableStream } = {}): Promise<HttpResponse> {
+  async #call(method: string, path: string, body?: unknown, extra: { headers?: OutgoingHttpHeaders; stream?: Readable } = {}): Promise<HttpResponse> {
     const json = body === undefined ? undefined : JSON.stringify(body);
     return httpCall(new URL(path.replace(/^\//, ''), this.#base), {
       method,
@@ -46,7 +47,7 @@ export class OctoPrintHost implements UploadHost {
         ...(json !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) } : {}),
         ...extra.headers,
       },
-      ...(json !== undefined ? { body: json } : extra.stream ? { body: extra.stream as never } : {}),
+      ...(json !== undefined ? { body: json } : extra.stream ? { body: extra.stream } : {}),
       timeoutMs: this.options.timeoutMs ?? 60_000,
       unreachable: 'AGENT_PRINTER_UNREACHABLE',
       invalid: 'AGENT_PRINTER_PROTOCOL',

@@ -33,6 +33,10 @@ export class FakeFabgate {
   /** Every request, for assertions: method and path. */
   readonly requests: string[] = [];
   revocationJws: string | null = null;
+  /** Accept the next N usage records but drop the connection instead of answering (a lost acknowledgement). */
+  dropAcks = 0;
+  /** Sign acknowledgements with this key instead of the issuer's (a forged acknowledgement). */
+  ackSigner: TicketIssuerKey | undefined;
   #server: Server | undefined;
   #sockets = new Set<Socket>();
   #port = 0;
@@ -118,7 +122,12 @@ export class FakeFabgate {
           if (accepted.record.device !== device.id) return error(422, 'USAGE_RECORD_INVALID', 'the record names another device', { head });
           device.last = { seq: accepted.record.seq, hash: accepted.hash };
           device.records.push(accepted.record);
-          const ack = signUsageAck({ v: 1, device: device.id, seq: accepted.record.seq, hash: accepted.hash, received_at: Math.floor(Date.now() / 1000) }, this.issuer);
+          const ack = signUsageAck({ v: 1, device: device.id, seq: accepted.record.seq, hash: accepted.hash, received_at: Math.floor(Date.now() / 1000) }, this.ackSigner ?? this.issuer);
+          if (this.dropAcks > 0) {
+            this.dropAcks--;
+            req.socket.destroy();
+            return;
+          }
           return send(201, { acknowledgement: ack });
         } catch (e) {
           if (e instanceof FabgateError) return error(STATUS[e.kind] ?? 422, e.code, e.message, { head });

@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, openSync } from 'node:fs';
+import { constants, existsSync, openSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -322,14 +322,5 @@ export class FakeSerialPrinter {
     this.#writer?.destroy();
     this.#socat?.kill();
     if (this.#socat && this.#socat.exitCode === null) await new Promise((r) => this.#socat!.once('exit', r));
-  }
-}
-
-/** Close a raw fd quietly (test cleanup). */
-export function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    /* already closed */
   }
 }

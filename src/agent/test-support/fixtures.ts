@@ -141,33 +141,46 @@ export async function protectGcode3mf(dir: string, gcode: Buffer, device: Device
   return { file, hash: result.manifestHash };
 }
 
-/** A transparency log with the ticket logged among other entries; returns its verifier key and the ticket's receipt. */
-export function logTicket(jws: string, jti: string, origin = 'fabgate.test/log'): { verifierKey: string; proof: { receipt: string; salt: string } } {
+/** A transparency log (its own Ed25519 key) that can log tickets and hand out their receipts. */
+export function makeLog(origin = 'fabgate.test/log'): { verifierKey: string; receiptFor(jws: string, jti: string): { receipt: string; salt: string } } {
   const signer = new Ed25519NoteSigner(origin, randomBytes(32));
   const verifierKey = formatVerifierKey({ name: signer.name, keyId: signer.keyId, type: SIGNATURE_TYPE.ed25519, publicKey: signer.publicKey });
-  const salt = randomBytes(32);
-  const leaves = [
-    leafForRecord({ eventType: 'case.decided', time: new Date(), recordType: 'decision', recordId: 'dec_1', record: { decision: 'approve' }, salt: randomBytes(32) }),
-    leafForRecord({ eventType: 'ticket.issued', time: new Date(), recordType: 'print_ticket', recordId: jti, record: ticketRecord(jws), salt }),
-    leafForRecord({ eventType: 'licence.issued', time: new Date(), recordType: 'licence', recordId: 'lic_test', record: { id: 'lic_test' }, salt: randomBytes(32) }),
-  ];
-  const store = new MemoryHashStore();
-  const range = CompactRange.empty();
-  for (const l of leaves) {
-    store.appendLeafHash(l.leafHash);
-    range.append(hashLeaf(l.leaf));
-  }
-  const size = BigInt(leaves.length);
-  const checkpoint = signNote(formatCheckpoint({ origin, size, rootHash: range.root(), extensions: [] }), [signer]);
-  const receipt = formatReceipt({ extra: leaves[1]!.leaf, index: 1n, proof: inclusionProof(store, 1n, size), checkpoint });
-  return { verifierKey, proof: { receipt, salt: salt.toString('hex') } };
+  return {
+    verifierKey,
+    receiptFor(jws, jti) {
+      const salt = randomBytes(32);
+      const leaves = [
+        leafForRecord({ eventType: 'case.decided', time: new Date(), recordType: 'decision', recordId: 'dec_1', record: { decision: 'approve' }, salt: randomBytes(32) }),
+        leafForRecord({ eventType: 'ticket.issued', time: new Date(), recordType: 'print_ticket', recordId: jti, record: ticketRecord(jws), salt }),
+        leafForRecord({ eventType: 'licence.issued', time: new Date(), recordType: 'licence', recordId: 'lic_test', record: { id: 'lic_test' }, salt: randomBytes(32) }),
+      ];
+      const store = new MemoryHashStore();
+      const range = CompactRange.empty();
+      for (const l of leaves) {
+        store.appendLeafHash(l.leafHash);
+        range.append(hashLeaf(l.leaf));
+      }
+      const size = BigInt(leaves.length);
+      const checkpoint = signNote(formatCheckpoint({ origin, size, rootHash: range.root(), extensions: [] }), [signer]);
+      const receipt = formatReceipt({ extra: leaves[1]!.leaf, index: 1n, proof: inclusionProof(store, 1n, size), checkpoint });
+      return { receipt, salt: salt.toString('hex') };
+    },
+  };
 }
 
-/** A real G-code file with one line replaced (1-based), for violating variants. */
-export function withLine(file: string, line: number, replacement: string): Buffer {
+/** A real G-code file with a line inserted after line `after` (1-based): the new line is line `after + 1`. */
+export function insertLine(file: string, after: number, text: string): Buffer {
   const lines = readFileSync(file, 'latin1').split('\n');
-  lines[line - 1] = replacement;
+  lines.splice(after, 0, text);
   return Buffer.from(lines.join('\n'), 'latin1');
+}
+
+/** The lines a firmware receives for a G-code text: `;` comments and blanks stripped, empty lines dropped. */
+export function wireLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/;.*$/, '').trim())
+    .filter((l) => l !== '');
 }
 
 export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
