@@ -61,7 +61,8 @@ export const GRANTS: Record<OrganisationKind, Grants> = {
     applicant: EXPORTER_APPLICANT,
     compliance_officer: EXPORTER_OFFICER,
     auditor: ['audit:read', 'items:read', 'applications:read', 'licences:read', 'designs:read', 'tickets:read'],
-    admin: ['users:manage', 'tokens:manage', 'items:read', 'applications:read', 'licences:read', 'devices:read'],
+    // An exporter may run print hosts of its own: its admin enrols and revokes them; usage:report is the ceiling their device tokens need.
+    admin: ['users:manage', 'tokens:manage', 'items:read', 'applications:read', 'licences:read', 'devices:read', 'devices:manage', 'usage:report'],
   },
   authority: {
     licensing_officer: AUTHORITY_OFFICER,

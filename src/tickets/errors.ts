@@ -35,6 +35,10 @@ const TICKET_ERRORS = {
   USAGE_RECORD_REPLAYED: 'conflict',
   /** A usage record skips sequence numbers. */
   USAGE_RECORD_GAP: 'conflict',
+  /** A usage record names another device than the one sending it. */
+  USAGE_RECORD_WRONG_DEVICE: 'forbidden',
+  /** A usage acknowledgement is malformed, not signed by a trusted issuer, or acknowledges another record. */
+  USAGE_ACK_INVALID: 'integrity',
 } as const satisfies Record<string, ErrorKind>;
 
 export type TicketErrorCode = keyof typeof TICKET_ERRORS;
