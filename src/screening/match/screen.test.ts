@@ -81,6 +81,17 @@ describe('variants', () => {
     if (how) expect(hit.explanation.tokens.map((t) => t.how)).toContain(how);
   });
 
+  it('says how far a typo is from the listed spelling', () => {
+    const hit = screen({ name: 'Banco Nacionale de Cubba' }).find((x) => x.entity_id === '306')!;
+    expect(hit.explanation.tokens.map((t) => [t.query, t.list, t.how, t.edits])).toEqual([
+      ['banco', 'banco', 'exact', undefined],
+      ['nacionale', 'nacional', 'typo', 1],
+      ['de', 'de', 'exact', undefined],
+      // Doubled letters are folded like romanisation variants ("Hassan" / "Hasan").
+      ['cubba', 'cuba', 'romanisation', undefined],
+    ]);
+  });
+
   it('does not flag names that only share a common first name', () => {
     for (const name of ['Vladimir Smirnoff', 'Mohammed Jones', 'Sergei Rachmaninoff', 'Ali Johnson', 'Kim Novak']) {
       expect(screen({ name, type: 'person' }).map((x) => x.matched_name), name).toEqual([]);

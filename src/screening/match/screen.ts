@@ -24,7 +24,7 @@ import { parseDates } from '../lists/dates.js';
 import type { EntityType } from '../model.js';
 import { TokenKind, normaliseName, type NormalisedName } from '../normalise/name.js';
 import { KIND_WEIGHT, NAME_ORIGINAL, NAME_PREVIOUS, NAME_PRIMARY, NAME_WEAK, NeighbourBuffer, JOINED_SIM, SKELETON_SIM, typoSimilarity, type EntityFacts, type ScreeningIndex } from './index.js';
-import { jaroWinkler } from './similarity.js';
+import { damerauLevenshtein, jaroWinkler } from './similarity.js';
 import { DEFAULT_THRESHOLD, type Evidence, type Explanation, type Match, type Party, type ScreenOptions, type TokenMatch } from './types.js';
 
 /** Query tokens beyond this are ignored (a name, not a paragraph). */
@@ -445,7 +445,10 @@ export class Screener {
         continue;
       }
       const sim = this.S[i * MAX_NAME_TOKENS + j]!;
-      tokens.push({ query: q.n.tokens[i]!, list: lt, similarity: round(sim), how: howMatched(q.n, i, listed, j, sim) });
+      const how = howMatched(q.n, i, listed, j, sim);
+      const t: TokenMatch = { query: q.n.tokens[i]!, list: lt, similarity: round(sim), how };
+      if (how === 'typo') t.edits = damerauLevenshtein(t.query, lt);
+      tokens.push(t);
     }
     const unmatchedQuery = q.n.tokens.slice(0, q.count).filter((_, i) => !this.usedQ[i]);
     const ev = [...evidence];

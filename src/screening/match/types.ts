@@ -11,7 +11,11 @@ export interface Party {
   dob?: string;
 }
 
-/** How one query token was paired with one token of the listed name. */
+/**
+ * How one query token was paired with one token of the listed name. `romanisation`:
+ * equal once romanisation choices and doubled letters are folded (normalise/fold.ts);
+ * `vowels`: equal consonant skeletons (abjad transliterations, vowel variants).
+ */
 export interface TokenMatch {
   /** The query token (normalised). */
   query: string;
@@ -19,6 +23,8 @@ export interface TokenMatch {
   list: string;
   similarity: number;
   how: 'exact' | 'romanisation' | 'typo' | 'vowels' | 'initial' | 'legal form' | 'legal form differs';
+  /** For typos: the edit distance (Damerau–Levenshtein) between the two spellings. */
+  edits?: number;
 }
 
 /** What one piece of secondary evidence did to the score. */
