@@ -6,39 +6,14 @@
  * reference data); the listed names used for screening come from the real UN
  * consolidated list (see screening.ts).
  */
+import { DEMO_MACHINE_SPEC, DEMO_POWDER_SPEC } from '../demo.js';
 import type { ApplicationContent, ApplicationItem, ApplicationParty, ApplicationSnapshot, PartyScreening } from '../model.js';
 import { sha256Hex } from '../../shared/ids.js';
 import { canonicalJson } from '../../ledger/core/canonical-json.js';
 
-/** A laser PBF machine with co-axial melt-pool monitoring and closed-loop control: controlled by US 2B910 and EU 2B510. */
-export const MACHINE_SPEC = {
-  kind: 'am_machine',
-  name: 'Aurora PBF-LB M400',
-  machine: {
-    process: 'powder_bed_fusion',
-    output_material_class: ['metal'],
-    consolidation_sources: ['laser'],
-    process_atmosphere: ['inert_gas'],
-    in_process_monitoring: [{ sensor_type: 'imaging_camera', configuration: 'co-axial', peak_response_wavelength: { value: 1100, unit: 'nm' } }],
-    closed_loop_control: { present: true, modifies: ['consolidation_source_parameters'], uses_feedback_from_qualifying_monitoring: true },
-    is_additive_manufacturing: true,
-    solidification_mode: 'equiaxed',
-    designed_for_superalloys: false,
-    has_additive_capability_and_any_of: [],
-    material_removal_by: [],
-    specially_designed_for_firearms_production: false,
-    feedstock_class: ['metal_powder'],
-    meets_national_safety_standards_for_explosive_munitions_environments: false,
-    ultrasonic_extruder_count: 0,
-  },
-} as const;
-
-/** Ti-6Al-4V powder for the machine. */
-export const POWDER_SPEC = {
-  kind: 'metal_powder',
-  name: 'Ti-6Al-4V Grade 23 powder, 15-45 µm',
-  material: { form: 'powder', composition: { Ti_wt_pct: 89.6, Al_wt_pct: 6, V_wt_pct: 4, Fe_wt_pct: 0.25, O_wt_pct: 0.13 } },
-} as const;
+/** The demo's specifications: a laser PBF machine controlled by US 2B910 and EU 2B510, and Ti-6Al-4V powder. */
+export const MACHINE_SPEC = DEMO_MACHINE_SPEC;
+export const POWDER_SPEC = DEMO_POWDER_SPEC;
 
 export const NOW = new Date('2026-03-02T09:00:00.000Z');
 

@@ -8,6 +8,7 @@ import { createOrganisation, createToken } from '../../identity/service.js';
 import { DIALECTS, openTestServices, type TestServices } from '../../shared/test-support/databases.js';
 import { client, ensureUser, signIn, startTestServer, TEST_PASSWORD, type Client } from '../../shared/test-support/http.js';
 import type { DialectName } from '../../db/database.js';
+import { demoPdf } from '../demo.js';
 import { configureLicensing } from '../seams.js';
 import { unListScreener } from './screening.js';
 
@@ -90,20 +91,8 @@ export async function openWorld(dialect: DialectName): Promise<World> {
   };
 }
 
-/** A small but valid PDF (one empty page): what an end-use statement upload carries. */
-export function pdf(title: string): Uint8Array {
-  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>', `<< /Title (${title.replace(/[()\\]/g, '')}) >>`];
-  let out = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((o, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info 4 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return new TextEncoder().encode(out);
-}
+/** A small valid PDF (one empty page). */
+export const pdf = demoPdf;
 
 /** Upload a document through the multipart route. */
 export async function upload(c: Client, baseUrl: string, applicationId: string, docType: string, filename: string, bytes: Uint8Array, extra: Record<string, string> = {}) {
