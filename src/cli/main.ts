@@ -4,6 +4,7 @@ import { registerDesignCommands } from '../designs/cli.js';
 import { registerGcodeCommands } from '../gcode/cli.js';
 import { registerLedgerOfflineCommands } from '../ledger/cli.js';
 import { registerLedgerServiceCommands } from '../ledger/service-cli.js';
+import { registerLicensingCommands } from '../licensing/cli.js';
 import { registerScreeningCommands } from '../screening/cli.js';
 import { processIO } from './io.js';
 import { runProgram, type CommandRegistrar } from './program.js';
@@ -17,6 +18,7 @@ export const registrars: CommandRegistrar[] = [
   registerGcodeCommands,
   registerLedgerOfflineCommands,
   registerLedgerServiceCommands,
+  registerLicensingCommands,
 ];
 
 /** Run `fabgate` with the process's arguments and exit with the command's code. */
