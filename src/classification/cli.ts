@@ -1,5 +1,6 @@
 /**
  * `fabgate classify`, `fabgate schema item`, `fabgate rules status|diff|compare`.
+ * `rules diff --stored ORG` reads an organisation's item register from the database.
  *
  * classify exits 0 whatever the outcome (controlled is an answer, not a
  * failure) and 2 on invalid input; rules status exits 1 when a rule set is past
@@ -13,10 +14,11 @@ import type { CommandRegistrar } from '../cli/program.js';
 import { FabgateError } from '../shared/errors.js';
 import { compareClassification, harmonisationReport } from './compare.js';
 import { assessDestination } from './destination.js';
-import { classify } from './evaluate.js';
+import { classify, type LoadedRuleSet } from './evaluate.js';
 import { MAX_ITEM_BYTES, nestingDepth, parseItemJson } from './item.js';
 import { itemJsonSchema } from './item-schema.js';
 import { defaultEngine, parseRuleSet, shippedRuleSets } from './rules/index.js';
+import type { RuleSetImpact } from './store.js';
 import type { Classification, TraceNode } from './types.js';
 import { diffRuleSets, ruleSetStatus, wouldChange, type StoredItem } from './versioning.js';
 
@@ -133,6 +135,29 @@ function printClassification(out: (line: string) => void, c: Classification, ver
   }
 }
 
+/** The shipped version of a rule set (`fabgate rules diff current NEW`). */
+function shippedVersionOf(id: string): LoadedRuleSet {
+  const shipped = shippedRuleSets().find((s) => s.ruleSet.id === id);
+  if (!shipped) throw new FabgateError('CLASSIFICATION_RULESET_NOT_FOUND', `no shipped rule set ${id} to compare with`, 'invalid_input', { rule_set: id });
+  return shipped;
+}
+
+/**
+ * What `next` would change in an organisation's item register and recorded
+ * classifications, read from the configured database. The store is loaded only
+ * here, so commands without a database stay light.
+ */
+async function storedImpact(io: CliIO, organisation: string, old: LoadedRuleSet, next: LoadedRuleSet): Promise<{ organisation: string; impact: RuleSetImpact }> {
+  const { withServices } = await import('../app/cli.js');
+  const { findOrganisation } = await import('../identity/service.js');
+  const { ruleSetImpact } = await import('./store.js');
+  return withServices(io, async (s) => {
+    const org = await findOrganisation(s.database.db, organisation);
+    if (!org) throw new FabgateError('CLASSIFICATION_ORGANISATION_UNKNOWN', `no organisation "${organisation}"`, 'invalid_input', { organisation });
+    return { organisation: org.name, impact: await ruleSetImpact(s.database.db, org.id, old, next) };
+  });
+}
+
 function ensureGroup(program: Command, name: string, description: string): Command {
   return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
 }
@@ -207,19 +232,22 @@ export const registerClassificationCommands: CommandRegistrar = (program, { io }
   rules
     .command('diff')
     .description('List entries added, removed and changed between two versions of a rule set, and which stored items would be classified differently')
-    .argument('<old>', 'old rule-set file')
+    .argument('<old>', 'old rule-set file, or "current" for the shipped version of the new file\'s rule set')
     .argument('<new>', 'new rule-set file')
     .option('--items <path>', 'folder of item *.json files, or a JSONL file of items')
+    .option('--stored <organisation>', "the organisation's item register and recorded classifications in the database (name or id)")
     .option('--json', 'print one JSON object')
-    .action((oldPath: string, newPath: string, opts: { items?: string; json?: boolean }) => {
-      const a = loadRuleSetFile(io, oldPath);
+    .action(async (oldPath: string, newPath: string, opts: { items?: string; stored?: string; json?: boolean }) => {
       const b = loadRuleSetFile(io, newPath);
+      const a = oldPath === 'current' ? shippedVersionOf(b.ruleSet.id) : loadRuleSetFile(io, oldPath);
       const diff = diffRuleSets(a.ruleSet, b.ruleSet);
       const loaded = opts.items ? loadItems(io, opts.items) : undefined;
       const changes = loaded ? wouldChange(loaded.items, a, b) : undefined;
+      const stored = opts.stored !== undefined ? await storedImpact(io, opts.stored, a, b) : undefined;
       const result = {
         ...diff,
         ...(loaded ? { items_checked: loaded.items.length, invalid_items: loaded.invalid, would_change: changes } : {}),
+        ...(stored ? { stored } : {}),
       };
       emit(io, !!opts.json, result, (out) => {
         out(`${diff.regime}: ${diff.old_version} -> ${diff.new_version}`);
@@ -234,6 +262,14 @@ export const registerClassificationCommands: CommandRegistrar = (program, { io }
           out(`\n${loaded.items.length} items checked, ${changes!.length} would change`);
           for (const ch of changes!) out(`  ${ch.ref}: ${ch.changes.map((x) => `${x.key} ${x.old_status} -> ${x.new_status}`).join('; ')}`);
           for (const bad of loaded.invalid) out(`  invalid ${bad.ref}: ${bad.code} ${bad.message}`);
+        }
+        if (stored) {
+          const s = stored.impact;
+          out(`\n${stored.organisation}: ${s.items_checked} items checked, ${s.items.length} would change`);
+          for (const ch of s.items) out(`  ${ch.name} (${ch.item_id}): ${ch.changes.map((x) => `${x.key} ${x.old_status} -> ${x.new_status}`).join('; ')}`);
+          out(`  ${s.recorded_checked} latest recorded classifications made under ${diff.old_version} checked, ${s.recorded.length} would change`);
+          for (const r of s.recorded) out(`  ${r.item_name}, recorded ${r.classified_at} (${r.classification_id}): ${r.changes.map((x) => `${x.key} ${x.old_status} -> ${x.new_status}`).join('; ')}`);
+          if (s.recorded_under_other_versions) out(`  ${s.recorded_under_other_versions} made under other versions of ${b.ruleSet.id} (not comparable)`);
         }
       });
     });
