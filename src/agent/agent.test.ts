@@ -286,16 +286,22 @@ describe('store and forward', () => {
     expect((await print(t, job)).flush_before).toMatchObject({ acknowledged: 2 }); // online again: reported, then printed
   });
 
-  it('a lost acknowledgement is recovered from the server head, not mistaken for a rollback', async () => {
+  it.each([
+    ['with the acknowledgement the server sends again for a replay', true],
+    ['from the head the server names, when it sends no acknowledgement', false],
+  ])('a lost acknowledgement is recovered %s, not mistaken for a rollback', async (_how, replayAcks) => {
     const { t } = await agentWithOctoPrint();
     const job = await t.job(GCODE.screw, { prints: 5 });
+    t.server.replayAcks = replayAcks;
     t.server.dropAcks = 1;
     const first = await print(t, job);
     expect(first.flush_after).toMatchObject({ reachable: false, pending: 1 });
     expect(t.server.devices.get(t.device.id)!.records).toHaveLength(1); // the server has it; the agent does not know
     const report = await withAgent(t.ctx, (agent) => flushOutbox(agent));
-    expect(report).toMatchObject({ acked_seq: 1, pending: 0 });
-    expect((await agentStatus(t.ctx)).state.rollback).toBeNull();
+    expect(report).toMatchObject({ acked_seq: 1, pending: 0, acknowledged: replayAcks ? 1 : 0 });
+    const status = await agentStatus(t.ctx);
+    expect(status.state.rollback).toBeNull();
+    expect(status.state.acked_at === null).toBe(!replayAcks); // only a signed acknowledgement carries the server's time
     expect((await print(t, job)).flush_after).toMatchObject({ acknowledged: 1, acked_seq: 2 });
   });
 

@@ -55,8 +55,10 @@ export async function flushOutbox(agent: Agent, signal?: AbortSignal): Promise<F
       if (e instanceof AgentError && e.code === 'AGENT_SERVER_UNREACHABLE') return offline(agent, report, e);
       throw e;
     }
-    if (answer.accepted) {
-      const ack = verifyUsageAck(answer.acknowledgement, issuers, { device: agent.config.device_id, seq, hash });
+    // Accepted — or refused as a replay of the very record the server holds, with its acknowledgement again.
+    const acknowledgement = answer.accepted ? answer.acknowledgement : answer.code === 'USAGE_RECORD_REPLAYED' ? answer.acknowledgement : undefined;
+    if (acknowledgement !== undefined) {
+      const ack = verifyUsageAck(acknowledgement, issuers, { device: agent.config.device_id, seq, hash });
       await agent.store.commit(`acknowledged ${seq}`, (d) => {
         d.acked = { seq, hash, at: new Date(ack.received_at * 1000).toISOString() };
         d.time_floor = Math.max(d.time_floor, ack.received_at); // the server's signed clock is a floor for ours
@@ -65,6 +67,7 @@ export async function flushOutbox(agent: Agent, signal?: AbortSignal): Promise<F
       report.acknowledged++;
       continue;
     }
+    if (answer.accepted) throw new AgentError('AGENT_ACK_INVALID', 'an accepted record came without an acknowledgement');
     // Refused. Does the server's head lie on our chain?
     const head = answer.head;
     if (head && head.seq >= s.acked.seq && head.seq <= s.chain.seq && head.seq !== seq - 1 && (await localHash(agent, head.seq)) === head.hash) {

@@ -33,8 +33,12 @@ export interface Enrolment {
 
 export type UsageSubmission =
   | { accepted: true; acknowledgement: string }
-  /** The server refused the record; `head` is its last accepted record when it says. */
-  | { accepted: false; status: number; code: string; message: string; head?: { seq: number; hash: string } };
+  /**
+   * The server refused the record; `head` is its last accepted record when it
+   * says, and `acknowledgement` that record's signed acknowledgement again when
+   * the refused record is a replay of one it accepted (a retry after a lost reply).
+   */
+  | { accepted: false; status: number; code: string; message: string; head?: { seq: number; hash: string }; acknowledgement?: string };
 
 export interface IssuerJwk {
   kid: string;
@@ -117,7 +121,8 @@ export class FabgateClient {
     if (res.status >= 400 && res.status < 500) {
       const error = errorOf(res);
       const head = headOf(error.details);
-      return { accepted: false, status: res.status, code: error.code, message: error.message, ...(head ? { head } : {}) };
+      const again = (error.details as { acknowledgement?: unknown } | undefined)?.acknowledgement;
+      return { accepted: false, status: res.status, code: error.code, message: error.message, ...(head ? { head } : {}), ...(typeof again === 'string' ? { acknowledgement: again } : {}) };
     }
     throw new AgentError('AGENT_SERVER_RESPONSE_INVALID', `the server answered HTTP ${res.status} to a usage record`, { status: res.status });
   }

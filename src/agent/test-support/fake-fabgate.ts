@@ -13,7 +13,7 @@ import { keyFingerprint } from '../../designs/securecontent/keys.js';
 import { FabgateError } from '../../shared/errors.js';
 import { signRevocationList, type RevocationList } from '../../tickets/revocations.js';
 import type { TicketIssuerKey } from '../../tickets/ticket.js';
-import { GENESIS_HASH, verifyUsageRecord, type UsageRecord } from '../../tickets/usage-record.js';
+import { GENESIS_HASH, usageRecordHash, verifyUsageRecord, type UsageRecord } from '../../tickets/usage-record.js';
 import { signUsageAck } from '../ack.js';
 
 interface Device {
@@ -23,6 +23,7 @@ interface Device {
   signingKey: KeyObject;
   last: { seq: number; hash: string } | null;
   records: UsageRecord[];
+  acks: string[];
 }
 
 const STATUS = { invalid_input: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_large: 413, integrity: 422 } as Record<string, number>;
@@ -35,6 +36,8 @@ export class FakeFabgate {
   revocationJws: string | null = null;
   /** Accept the next N usage records but drop the connection instead of answering (a lost acknowledgement). */
   dropAcks = 0;
+  /** Answer a replay of an accepted record with its acknowledgement again (as the real server does). */
+  replayAcks = true;
   /** Sign acknowledgements with this key instead of the issuer's (a forged acknowledgement). */
   ackSigner: TicketIssuerKey | undefined;
   #server: Server | undefined;
@@ -103,7 +106,7 @@ export class FakeFabgate {
         this.tokens.delete(b.token);
         const contentKey = createPublicKey(b.content_key!);
         const signingKey = createPublicKey(b.signing_key!);
-        const device: Device = { id: `dev_${this.#nextDevice++}`, token: `fgt_${randomBytes(16).toString('hex')}`, contentKey, signingKey, last: null, records: [] };
+        const device: Device = { id: `dev_${this.#nextDevice++}`, token: `fgt_${randomBytes(16).toString('hex')}`, contentKey, signingKey, last: null, records: [], acks: [] };
         this.devices.set(device.id, device);
         return send(201, { device_id: device.id, api_token: device.token, content_key_sha256: keyFingerprint(contentKey), signing_key_sha256: keyFingerprint(signingKey) });
       }
@@ -123,6 +126,7 @@ export class FakeFabgate {
           device.last = { seq: accepted.record.seq, hash: accepted.hash };
           device.records.push(accepted.record);
           const ack = signUsageAck({ v: 1, device: device.id, seq: accepted.record.seq, hash: accepted.hash, received_at: Math.floor(Date.now() / 1000) }, this.ackSigner ?? this.issuer);
+          device.acks.push(ack);
           if (this.dropAcks > 0) {
             this.dropAcks--;
             req.socket.destroy();
@@ -130,7 +134,13 @@ export class FakeFabgate {
           }
           return send(201, { acknowledgement: ack });
         } catch (e) {
-          if (e instanceof FabgateError) return error(STATUS[e.kind] ?? 422, e.code, e.message, { head });
+          if (e instanceof FabgateError) {
+            // A replay of the very record accepted carries its acknowledgement again.
+            const sent = (JSON.parse(body) as { record?: UsageRecord }).record;
+            const held = sent && device.records[sent.seq - 1];
+            const again = this.replayAcks && e.code === 'USAGE_RECORD_REPLAYED' && held && usageRecordHash(held) === usageRecordHash(sent) ? { acknowledgement: device.acks[sent.seq - 1] } : {};
+            return error(STATUS[e.kind] ?? 422, e.code, e.message, { head, ...again });
+          }
           throw e;
         }
       }
