@@ -212,22 +212,15 @@ export async function findRelease(db: Db, designId: string, recipientsKey: strin
 }
 
 /**
- * Store a release (with its device links). A concurrent request for the same
- * device set meets the unique (design, recipients) index; the caller then
- * reads the release that won.
+ * Store a release with its device links, in the caller's transaction. A
+ * concurrent request for the same device set meets the unique (design,
+ * recipients) index and fails with a unique violation; the caller then reads
+ * the release that won.
  */
-export async function insertRelease(db: Db, row: DesignReleaseRow): Promise<'inserted' | 'exists'> {
-  try {
-    await db.transaction().execute(async (trx) => {
-      await trx.insertInto('design_releases').values(row).execute();
-      const devices = JSON.parse(row.recipients) as Array<{ id: string }>;
-      await trx.insertInto('design_release_devices').values(devices.map((d) => ({ release_id: row.id, device_id: d.id }))).execute();
-    });
-    return 'inserted';
-  } catch (e) {
-    if (isUniqueViolation(e)) return 'exists';
-    throw e;
-  }
+export async function insertRelease(db: Db, row: DesignReleaseRow): Promise<void> {
+  await db.insertInto('design_releases').values(row).execute();
+  const devices = JSON.parse(row.recipients) as Array<{ id: string }>;
+  await db.insertInto('design_release_devices').values(devices.map((d) => ({ release_id: row.id, device_id: d.id }))).execute();
 }
 
 export async function releasesOf(db: Db, designId: string): Promise<ReleaseView[]> {
