@@ -310,7 +310,7 @@ describe('store and forward', () => {
     const job = await t.job(GCODE.screw, { prints: 5 });
     t.server.ackSigner = { kid: t.issuer.kid, privateKey: generateKeyPairSync('ed25519').privateKey };
     const report = await print(t, job);
-    expect(report.flush_after?.error).toMatchObject({ code: 'AGENT_ACK_INVALID' });
+    expect(report.flush_after?.error).toMatchObject({ code: 'USAGE_ACK_INVALID' });
     expect((await agentStatus(t.ctx)).state.acked_seq).toBe(0);
     // each record the server holds verifies against the device's registered key
     const device = t.server.devices.get(t.device.id)!;

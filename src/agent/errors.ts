@@ -17,8 +17,6 @@ const AGENT_ERRORS = {
   AGENT_SERVER_UNREACHABLE: 'unavailable',
   /** The Fabgate server answered with something the protocol does not allow. */
   AGENT_SERVER_RESPONSE_INVALID: 'unavailable',
-  /** A usage-record acknowledgement is unsigned, badly signed, or acknowledges another record. */
-  AGENT_ACK_INVALID: 'integrity',
   /** The local state is older than what the server (or a hardware counter, or the journal) has seen: a restored copy. */
   AGENT_ROLLBACK_DETECTED: 'integrity',
   /** The state file's signature, journal or outbox does not hold together. */

@@ -11,7 +11,8 @@
 import { verifyRevocationList } from '../tickets/revocations.js';
 import { GENESIS_HASH, usageRecordHash } from '../tickets/usage-record.js';
 import { FabgateError } from '../shared/errors.js';
-import { verifyUsageAck } from './ack.js';
+import { TicketError } from '../tickets/errors.js';
+import { verifyUsageAck } from '../tickets/usage-ack.js';
 import type { Agent } from './agent.js';
 import { AgentError } from './errors.js';
 import type { RollbackReport } from './state.js';
@@ -67,7 +68,7 @@ export async function flushOutbox(agent: Agent, signal?: AbortSignal): Promise<F
       report.acknowledged++;
       continue;
     }
-    if (answer.accepted) throw new AgentError('AGENT_ACK_INVALID', 'an accepted record came without an acknowledgement');
+    if (answer.accepted) throw new TicketError('USAGE_ACK_INVALID', 'an accepted record came without an acknowledgement');
     // Refused. Does the server's head lie on our chain?
     const head = answer.head;
     if (head && head.seq >= s.acked.seq && head.seq <= s.chain.seq && head.seq !== seq - 1 && (await localHash(agent, head.seq)) === head.hash) {

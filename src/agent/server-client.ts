@@ -9,6 +9,7 @@
  *   GET  /log/key                   the transparency log's verifier key
  */
 import type { SignedUsageRecord } from '../tickets/usage-record.js';
+import { TicketError } from '../tickets/errors.js';
 import { AgentError } from './errors.js';
 import { httpCall, type HttpResponse } from './http.js';
 
@@ -115,7 +116,7 @@ export class FabgateClient {
     }
     if (res.status === 200 || res.status === 201) {
       const body = res.json() as { acknowledgement?: unknown } | undefined;
-      if (typeof body?.acknowledgement !== 'string') throw new AgentError('AGENT_ACK_INVALID', 'the server accepted the record without a signed acknowledgement');
+      if (typeof body?.acknowledgement !== 'string') throw new TicketError('USAGE_ACK_INVALID', 'the server accepted the record without a signed acknowledgement');
       return { accepted: true, acknowledgement: body.acknowledgement };
     }
     if (res.status >= 400 && res.status < 500) {

@@ -14,7 +14,7 @@ import { FabgateError } from '../../shared/errors.js';
 import { signRevocationList, type RevocationList } from '../../tickets/revocations.js';
 import type { TicketIssuerKey } from '../../tickets/ticket.js';
 import { GENESIS_HASH, usageRecordHash, verifyUsageRecord, type UsageRecord } from '../../tickets/usage-record.js';
-import { signUsageAck } from '../ack.js';
+import { signUsageAck } from '../../tickets/usage-ack.js';
 
 interface Device {
   id: string;
