@@ -581,9 +581,11 @@ export function usageFlags(input: {
   if (record.design !== ticket.manifest_sha256) flags.push({ kind: 'design_mismatch', detail: { reported: record.design, ticket: ticket.manifest_sha256 } });
   const printed = record.outcome !== 'refused';
   if (printed) {
+    // Beyond the count: a counter past it, or a new counter that takes the distinct prints past it (a reused one is flagged as such).
+    const reused = input.earlierCounters.has(record.counter);
     const distinct = new Set(input.earlierCounters).add(record.counter).size;
-    if (record.counter > ticket.prints || distinct > ticket.prints) flags.push({ kind: 'prints_exceeded', detail: { counter: record.counter, prints_reported: distinct, prints_allowed: ticket.prints } });
-    if (input.earlierCounters.has(record.counter)) flags.push({ kind: 'counter_reused', detail: { counter: record.counter } });
+    if (record.counter > ticket.prints || (!reused && distinct > ticket.prints)) flags.push({ kind: 'prints_exceeded', detail: { counter: record.counter, prints_reported: distinct, prints_allowed: ticket.prints } });
+    if (reused) flags.push({ kind: 'counter_reused', detail: { counter: record.counter } });
     const started = Date.parse(record.started_at);
     const tolerance = DEFAULT_TOLERANCE_SECONDS * 1000;
     if (input.revokedAt && record.started_at >= input.revokedAt) flags.push({ kind: 'ticket_revoked', detail: { revoked_at: input.revokedAt, started_at: record.started_at } });

@@ -9,7 +9,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RunningServer } from '../../app/server.js';
 import type { DialectName } from '../../db/database.js';
-import { createOrganisation } from '../../identity/service.js';
+import { createOrganisation, createToken } from '../../identity/service.js';
 import { addItem, addParty, createApplication, loadApplication, loadSnapshot } from '../../licensing/store/applications.js';
 import type { LicensingActor } from '../../licensing/store/common.js';
 import { issueLicence } from '../../licensing/store/licences.js';
@@ -48,6 +48,8 @@ export interface TicketWorld {
   other: Client;
   operator: Client;
   authority: Client;
+  /** An API token of the exporter that issues tickets: usable at any simulated date (a session cookie expires). */
+  exporterToken: Client;
   exporterActor: LicensingActor;
   grant(prints: number, opts?: { reference?: string; validityMonths?: number; holder?: 'exporter' | 'other' }): Promise<{ id: string; reference: string; partItem: string; machineItem: string }>;
   enrol(by?: Client, name?: string): Promise<EnrolledDevice>;
@@ -88,6 +90,7 @@ export async function openTicketWorld(dialect: DialectName, opts: { realTime?: b
   const authorityOfficer = await login({ name: authority.name, kind: 'authority' }, 'licensing_officer', 'miriam@bafa.test');
   const actorFor = (organisationId: string, userId: string): LicensingActor => ({ type: 'user', id: userId, userId, organisationId, kind: 'exporter', role: 'compliance_officer' });
   const exporterActor = actorFor(exporter.id, officer.userId);
+  const token = await createToken(db, services.clock, { organisationId: exporter.id, createdBy: officer.userId, name: 'ticket desk', permissions: ['tickets:issue', 'tickets:read', 'designs:read', 'designs:write'] });
 
   return {
     dialect,
@@ -102,6 +105,7 @@ export async function openTicketWorld(dialect: DialectName, opts: { realTime?: b
     other: otherOfficer.client,
     operator: operatorAdmin.client,
     authority: authorityOfficer.client,
+    exporterToken: client(server.url, { token: token.token }),
     exporterActor,
     /**
      * A licence granted through the licensing store (draft, items, party,
