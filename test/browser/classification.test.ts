@@ -74,7 +74,7 @@ describe('classification in Chromium (SPINE step 1)', () => {
     const heading = page.getByRole('heading', { name: 'Classification of Aurora PBF-LB M400' });
     await heading.waitFor();
     // focus moves to the answer
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('cls-result-heading');
+    expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe('cls-result-heading');
     const controlledBy = await page.getByTestId('controlled-by').textContent();
     expect(controlledBy).toContain('US-EAR:2B910');
     expect(controlledBy).toContain('EU-2021/821:2B510');
@@ -156,7 +156,7 @@ describe('classification in Chromium (SPINE step 1)', () => {
     await tablet.getByRole('button', { name: 'Classify', exact: true }).click();
     await tablet.getByRole('heading', { name: 'Classification of Ti-6Al-4V powder' }).waitFor();
     // no sideways scrolling at tablet width
-    expect(await tablet.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await tablet.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     // back in the guided form, the composition shows as element rows
     await tablet.getByRole('radio', { name: 'Guided form' }).check();
     expect(await tablet.getByLabel('Ti', { exact: true }).inputValue()).toBe('89.6');
