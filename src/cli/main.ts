@@ -1,11 +1,13 @@
 import { registerServiceCommands } from '../app/cli.js';
 import { registerClassificationCommands } from '../classification/cli.js';
 import { registerDesignCommands } from '../designs/cli.js';
+import { registerDeviceCommands } from '../devices/cli.js';
 import { registerGcodeCommands } from '../gcode/cli.js';
 import { registerLedgerOfflineCommands } from '../ledger/cli.js';
 import { registerLedgerServiceCommands } from '../ledger/service-cli.js';
 import { registerLicensingCommands } from '../licensing/cli.js';
 import { registerScreeningCommands } from '../screening/cli.js';
+import { registerTicketCommands } from '../tickets/cli.js';
 import { processIO } from './io.js';
 import { runProgram, type CommandRegistrar } from './program.js';
 
@@ -19,6 +21,8 @@ export const registrars: CommandRegistrar[] = [
   registerLedgerOfflineCommands,
   registerLedgerServiceCommands,
   registerLicensingCommands,
+  registerDeviceCommands,
+  registerTicketCommands,
 ];
 
 /** Run `fabgate` with the process's arguments and exit with the command's code. */
