@@ -7,7 +7,6 @@
  * (CLASSIFICATION_UNIT_UNKNOWN, …) naming the field inside the item.
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.js';
 import { defineRoute, principalOf, transact } from '../http/route.js';
 import type { Principal } from '../identity/principal.js';
@@ -43,17 +42,6 @@ const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'applicat
 const TAGS = ['classification'];
 
 const actorOf = (p: Principal): Actor => ({ type: p.type, id: p.id });
-
-/**
- * Ad hoc classification is a POST (an item specification does not fit in a URL)
- * but changes nothing: no row is written, so there is nothing for the audit
- * trail, whose guard in http/app.ts expects a record from every successful
- * non-GET request. Declaring it here keeps that guard meaningful for real
- * writes; what an exporter decides on is recorded by POST /api/items/{id}/classifications.
- */
-function changesNothing(c: Context<AppEnv>): void {
-  c.set('audited', true);
-}
 
 // ------------------------------------------------------------------ schemas
 
@@ -238,6 +226,8 @@ const classifyRoute = defineRoute({
   method: 'post',
   path: '/api/classification/classify',
   access: 'classification:run',
+  // a POST because an item specification does not fit in a URL; it stores nothing
+  readOnly: true,
   tags: TAGS,
   summary: 'Classify an item specification now, without storing it: every entry with its trace, the licence requirement for a destination, the comparison across regimes',
   request: body(
@@ -419,7 +409,6 @@ export function classificationRoutes(app: OpenAPIHono<AppEnv>): void {
     const classification = classify(engine, item, input.regimes ? { regimes: input.regimes } : {});
     const destination = input.destination !== undefined ? assessDestination(classification, input.destination, engine) : undefined;
     const comparison = input.compare ? compareClassification(classification, engine) : undefined;
-    changesNothing(c);
     return c.json({ ...classification, status: overallStatus(classification), ...(destination ? { destination } : {}), ...(comparison ? { comparison } : {}) }, 200);
   });
 

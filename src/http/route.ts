@@ -16,8 +16,11 @@ export type Access = 'public' | 'authenticated' | Permission;
 
 export const ACCESS_EXTENSION = 'x-fabgate-access';
 
-function authorize(access: Access): MiddlewareHandler<AppEnv> {
+function authorize(access: Access, readOnly: boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // A POST that only computes (an item spec or a name list does not fit in a URL)
+    // writes nothing, so it owes the audit trail nothing.
+    if (readOnly) c.set('audited', true);
     if (access !== 'public') {
       const p = c.get('principal');
       if (!p) throw new FabgateError('AUTH_REQUIRED', 'sign in or send an API token', 'unauthenticated');
@@ -32,17 +35,20 @@ function authorize(access: Access): MiddlewareHandler<AppEnv> {
 /**
  * Define a route: its OpenAPI description, the access it needs (checked before
  * validation, so an anonymous caller learns nothing about the body schema) and
- * the common error responses.
+ * the common error responses. `readOnly: true` marks a POST that only computes
+ * (ad hoc classification, screening a name): it is exempt from the rule that
+ * every successful write leaves an audit record.
  */
-export function defineRoute<P extends string, R extends Omit<RouteConfig, 'path' | 'middleware'> & { path: P; access: Access }>(config: R) {
-  const { access, ...rest } = config;
+export function defineRoute<P extends string, R extends Omit<RouteConfig, 'path' | 'middleware'> & { path: P; access: Access; readOnly?: boolean }>(config: R) {
+  const { access, readOnly, ...rest } = config;
   return createRoute({
     ...rest,
     [ACCESS_EXTENSION]: access,
+    ...(readOnly ? { 'x-fabgate-read-only': true } : {}),
     security: access === 'public' ? [] : [{ session: [] }, { bearer: [] }],
-    middleware: [authorize(access)] as const,
+    middleware: [authorize(access, readOnly === true)] as const,
     responses: { ...COMMON_ERROR_RESPONSES, ...rest.responses },
-  } as unknown as Omit<R, 'access'> & { path: P; middleware: [MiddlewareHandler<AppEnv>] });
+  } as unknown as Omit<R, 'access' | 'readOnly'> & { path: P; middleware: [MiddlewareHandler<AppEnv>] });
 }
 
 /** The signed-in principal of a route whose access is not 'public'. */
