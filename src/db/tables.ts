@@ -10,9 +10,10 @@ import type { IdentityTables } from '../identity/tables.js';
 import type { AuditTables } from '../audit/tables.js';
 import type { LedgerTables } from '../ledger/tables.js';
 import type { ClassificationTables } from '../classification/tables.js';
+import type { ScreeningTables } from '../screening/tables.js';
 import type { LicensingTables } from '../licensing/tables.js';
 import type { DevicesTables } from '../devices/tables.js';
 import type { DesignsTables } from '../designs/tables.js';
 import type { TicketsTables } from '../tickets/tables.js';
 
-export type Tables = IdentityTables & AuditTables & LedgerTables & ClassificationTables & LicensingTables & DevicesTables & DesignsTables & TicketsTables;
+export type Tables = IdentityTables & AuditTables & LedgerTables & ClassificationTables & ScreeningTables & LicensingTables & DevicesTables & DesignsTables & TicketsTables;

@@ -63,5 +63,13 @@ export function partyDigest(p: Party): string {
 
 /** Changes when the party or the entity changes; stable otherwise. */
 export function hitFingerprint(party: Party, entity: ListEntity): string {
-  return createHash('sha256').update(`fabgate-hit-v1\n${partyDigest(party)}\n${entityDigest(entity)}`).digest('hex');
+  return fingerprintOfDigests(partyDigest(party), entityDigest(entity));
+}
+
+/**
+ * The same fingerprint from the two digests, for a store that keeps each
+ * entity's `entityDigest` beside it instead of the entity in memory.
+ */
+export function fingerprintOfDigests(partyDigestHex: string, entityDigestHex: string): string {
+  return createHash('sha256').update(`fabgate-hit-v1\n${partyDigestHex}\n${entityDigestHex}`).digest('hex');
 }
