@@ -2,12 +2,15 @@ import { useEffect, useState } from 'react';
 import { api, ApiError, setCsrfToken, type Session } from './api';
 import { Layout } from './components/Layout';
 import { ErrorMessage } from './components/ErrorMessage';
-import { navigate, useLocation } from './router';
+import { match, navigate, useLocation } from './router';
 import { AuditPage } from './pages/AuditPage';
 import { ClassificationPage } from './pages/ClassificationPage';
+import { DesignsPage } from './pages/DesignsPage';
+import { DevicesPage } from './pages/DevicesPage';
 import { HomePage } from './pages/HomePage';
 import { LoginPage } from './pages/LoginPage';
 import { LogPage } from './pages/LogPage';
+import { TicketPage } from './pages/TicketsPage';
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -51,6 +54,10 @@ export function App() {
   else if (path === '/audit' && session.permissions.includes('audit:read')) page = <AuditPage />;
   else if (path === '/classification') page = <ClassificationPage session={session} />;
   else if (path === '/log') page = <LogPage />;
+  else if (path === '/designs' && session.permissions.includes('designs:read')) page = <DesignsPage session={session} />;
+  else if (match('/designs/:id', path) && session.permissions.includes('designs:read')) page = <DesignsPage session={session} id={match('/designs/:id', path)!.id!} />;
+  else if (match('/tickets/:id', path) && session.permissions.includes('tickets:read')) page = <TicketPage id={match('/tickets/:id', path)!.id!} />;
+  else if (path === '/devices' && session.permissions.includes('devices:read')) page = <DevicesPage session={session} />;
   else page = (
     <section>
       <h1>Not found</h1>

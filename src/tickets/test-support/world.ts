@@ -69,6 +69,35 @@ export function edKeys() {
 
 let references = 0;
 
+/**
+ * A licence granted through the licensing store (draft, items, party, issue),
+ * without the case work between: a machine and a printed part with `prints`
+ * pieces, under the condition that it is printed only with print tickets.
+ */
+export async function grantPrintLicence(services: TestServices, o: { actor: LicensingActor; authorityId: string; prints: number; reference?: string; validityMonths?: number }) {
+  const db = services.database.db;
+  const actor = o.actor;
+  const reference = o.reference ?? `IEL/2026/${String(8_000_000 + ++references).padStart(7, '0')}`;
+  return db.transaction().execute(async (trx) => {
+    const app = await createApplication(trx, services.clock, actor, actor.organisationId!, {
+      licence_type: 'individual',
+      authority_id: o.authorityId,
+      content: { destinations: ['US'], end_use: { text: 'Hinge brackets for civil airliner cabins printed at the consignee’s print bureau.', domains: ['aerospace'] } },
+    });
+    await addItem(trx, services.clock, actor, app, { spec: MACHINE_SPEC, quantity: 1, unit: 'pieces', value: null });
+    await addItem(trx, services.clock, actor, await loadApplication(trx, app.id, { side: 'system' }), { spec: PART_SPEC, quantity: o.prints, unit: 'pieces', value: null });
+    await addParty(trx, services.clock, actor, await loadApplication(trx, app.id, { side: 'system' }), { role: 'end_user', name: 'Wichita Aero Structures LLC', country: 'US', type: 'organisation', address: 'Wichita, KS' });
+    await trx.updateTable('licensing_applications').set({ reference, state: 'decided_approved' }).where('id', '=', app.id).execute();
+    const row = await loadApplication(trx, app.id, { side: 'system' });
+    const lic = await issueLicence(trx, services.clock.now(), row, await loadSnapshot(trx, row), {
+      conditions: [{ id: 'print_ticket_only', text: 'Controlled design files under this licence shall be printed only on printers presenting a valid Fabgate print ticket.' }],
+      validity_months: o.validityMonths ?? 12,
+    });
+    const items = await trx.selectFrom('licensing_licence_items').selectAll().where('licence_id', '=', lic.id).orderBy('position').execute();
+    return { id: lic.id, reference: lic.reference, machineItem: items[0]!.id, partItem: items[1]!.id };
+  });
+}
+
 export async function openTicketWorld(dialect: DialectName, opts: { realTime?: boolean } = {}): Promise<TicketWorld> {
   const services = await openTestServices(dialect, { sessionHours: 24 * 30 });
   // Browser tests and the CLI read the real clock: run the world on it when asked.
@@ -107,32 +136,9 @@ export async function openTicketWorld(dialect: DialectName, opts: { realTime?: b
     authority: authorityOfficer.client,
     exporterToken: client(server.url, { token: token.token }),
     exporterActor,
-    /**
-     * A licence granted through the licensing store (draft, items, party,
-     * issue), without the case work between: a printed part with `prints`
-     * pieces and a machine.
-     */
     async grant(prints, o = {}) {
       const actor = o.holder === 'other' ? actorFor(other.id, otherOfficer.userId) : exporterActor;
-      const reference = o.reference ?? `IEL/2026/${String(8_000_000 + ++references).padStart(7, '0')}`;
-      return db.transaction().execute(async (trx) => {
-        const app = await createApplication(trx, services.clock, actor, actor.organisationId!, {
-          licence_type: 'individual',
-          authority_id: authority.id,
-          content: { destinations: ['US'], end_use: { text: 'Hinge brackets for civil airliner cabins printed at the consignee’s print bureau.', domains: ['aerospace'] } },
-        });
-        await addItem(trx, services.clock, actor, app, { spec: MACHINE_SPEC, quantity: 1, unit: 'pieces', value: null });
-        await addItem(trx, services.clock, actor, await loadApplication(trx, app.id, { side: 'system' }), { spec: PART_SPEC, quantity: prints, unit: 'pieces', value: null });
-        await addParty(trx, services.clock, actor, await loadApplication(trx, app.id, { side: 'system' }), { role: 'end_user', name: 'Wichita Aero Structures LLC', country: 'US', type: 'organisation', address: 'Wichita, KS' });
-        await trx.updateTable('licensing_applications').set({ reference, state: 'decided_approved' }).where('id', '=', app.id).execute();
-        const row = await loadApplication(trx, app.id, { side: 'system' });
-        const lic = await issueLicence(trx, services.clock.now(), row, await loadSnapshot(trx, row), {
-          conditions: [{ id: 'print_ticket_only', text: 'Controlled design files under this licence shall be printed only on printers presenting a valid Fabgate print ticket.' }],
-          validity_months: o.validityMonths ?? 12,
-        });
-        const items = await trx.selectFrom('licensing_licence_items').selectAll().where('licence_id', '=', lic.id).orderBy('position').execute();
-        return { id: lic.id, reference: lic.reference, machineItem: items[0]!.id, partItem: items[1]!.id };
-      });
+      return grantPrintLicence(services, { actor, authorityId: authority.id, prints, ...(o.reference ? { reference: o.reference } : {}), ...(o.validityMonths ? { validityMonths: o.validityMonths } : {}) });
     },
     async enrol(by = operatorAdmin.client, name) {
       const created = await by.request<{ token: string }>('POST', '/api/devices/enrolment-tokens', name ? { device_name: name } : {});

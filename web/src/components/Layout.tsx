@@ -18,8 +18,8 @@ export const NAV: NavItem[] = [
   { path: '/applications', label: 'Applications', permission: 'applications:read', upcoming: true },
   { path: '/cases', label: 'Cases', permission: 'cases:read', upcoming: true },
   { path: '/licences', label: 'Licences', permission: 'licences:read', upcoming: true },
-  { path: '/designs', label: 'Designs & tickets', permission: 'designs:read', upcoming: true },
-  { path: '/devices', label: 'Devices', permission: 'devices:read', upcoming: true },
+  { path: '/designs', label: 'Designs & tickets', permission: 'designs:read' },
+  { path: '/devices', label: 'Devices', permission: 'devices:read' },
   { path: '/log', label: 'Transparency log' },
   { path: '/audit', label: 'Audit trail', permission: 'audit:read' },
 ];
