@@ -1,4 +1,3 @@
-import { Transform, type TransformCallback } from 'node:stream';
 import { designError } from './errors.js';
 
 /**
@@ -31,13 +30,15 @@ function invalid(part: string, message: string) {
 }
 
 /**
- * Strips and checks the cipher file header, passing the ciphertext on. The
- * reserved header data is bounded by `maxHeaderBytes` (it is never buffered
- * beyond that).
+ * Takes the cipher file header off the front of a part's chunks and checks
+ * it, handing back the ciphertext. The reserved header data is bounded by
+ * `maxHeaderBytes` and skipped, never buffered; the few bytes of a fixed header
+ * split across chunks are copied, so no reference to a chunk is kept (callers
+ * may reuse their chunk buffers, see file-chunks.ts).
  */
-export class CipherHeaderStripper extends Transform {
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+export class CipherHeaderReader {
+  #head = Buffer.alloc(CIPHER_HEADER_LENGTH);
+  #headBytes = 0;
   #headerLength: number | undefined;
   #skipped = 0;
   #done = false;
@@ -45,40 +46,35 @@ export class CipherHeaderStripper extends Transform {
   constructor(
     private readonly part: string,
     private readonly maxHeaderBytes = 64 * 1024,
-  ) {
-    super();
-  }
+  ) {}
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (this.#done) return cb(null, chunk);
+  /** The ciphertext within `chunk` (a view of it; empty while still inside the header). */
+  take(chunk: Buffer): Buffer {
+    if (this.#done) return chunk;
     if (this.#headerLength === undefined) {
-      this.#pending.push(chunk);
-      this.#pendingBytes += chunk.length;
-      if (this.#pendingBytes < CIPHER_HEADER_LENGTH) return cb();
-      const head = Buffer.concat(this.#pending);
-      this.#pending = [];
-      this.#pendingBytes = 0;
-      if (!head.subarray(0, 5).equals(CIPHER_MAGIC)) return cb(invalid(this.part, 'does not start with the %3McF magic'));
-      if (head[5] !== 0 || head[6] !== 0) return cb(invalid(this.part, `cipher file version ${head[5]}.${head[6]} is not 0.0`));
-      if (head[7] !== 0) return cb(invalid(this.part, 'the unused header byte is not 0'));
+      const n = Math.min(CIPHER_HEADER_LENGTH - this.#headBytes, chunk.length);
+      chunk.copy(this.#head, this.#headBytes, 0, n);
+      this.#headBytes += n;
+      chunk = chunk.subarray(n);
+      if (this.#headBytes < CIPHER_HEADER_LENGTH) return chunk;
+      const head = this.#head;
+      if (!head.subarray(0, 5).equals(CIPHER_MAGIC)) throw invalid(this.part, 'does not start with the %3McF magic');
+      if (head[5] !== 0 || head[6] !== 0) throw invalid(this.part, `cipher file version ${head[5]}.${head[6]} is not 0.0`);
+      if (head[7] !== 0) throw invalid(this.part, 'the unused header byte is not 0');
       const length = head.readUInt32LE(8);
-      if (length < CIPHER_HEADER_LENGTH || length > MAX_HEADER_LENGTH) return cb(invalid(this.part, `header length ${length} is out of range`));
-      if (length > this.maxHeaderBytes) return cb(invalid(this.part, `header length ${length} exceeds ${this.maxHeaderBytes} bytes`));
+      if (length < CIPHER_HEADER_LENGTH || length > MAX_HEADER_LENGTH) throw invalid(this.part, `header length ${length} is out of range`);
+      if (length > this.maxHeaderBytes) throw invalid(this.part, `header length ${length} exceeds ${this.maxHeaderBytes} bytes`);
       this.#headerLength = length;
       this.#skipped = CIPHER_HEADER_LENGTH;
-      chunk = head.subarray(CIPHER_HEADER_LENGTH);
     }
     const skip = Math.min(this.#headerLength - this.#skipped, chunk.length);
     this.#skipped += skip;
-    if (this.#skipped === this.#headerLength) {
-      this.#done = true;
-      if (skip < chunk.length) return cb(null, chunk.subarray(skip));
-    }
-    cb();
+    if (this.#skipped === this.#headerLength) this.#done = true;
+    return chunk.subarray(skip);
   }
 
-  override _flush(cb: TransformCallback): void {
-    if (!this.#done) return cb(invalid(this.part, 'ends inside its cipher file header'));
-    cb();
+  /** Throws if the part ended inside its header. */
+  end(): void {
+    if (!this.#done) throw invalid(this.part, 'ends inside its cipher file header');
   }
 }

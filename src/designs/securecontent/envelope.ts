@@ -1,13 +1,15 @@
-import { createCipheriv, createDecipheriv, createHash, createPublicKey, randomBytes, sign, verify, type Hash, type KeyObject } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open as openFile, rename, unlink } from 'node:fs/promises';
+import { createHash, createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { open as openFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { unwrapContentKey, wrapContentKey } from './algorithms.js';
 import { canonicalJson } from '../../ledger/core/canonical-json.js';
+import { ChunkOpener, ChunkSealer, statement, TAG_LENGTH, TRAILER_LENGTH } from './envelope-chunks.js';
 import { designError, isDesignError } from './errors.js';
+import { fileChunks, ShortReadError } from './file-chunks.js';
 import { keyFingerprint, spkiDer } from './keys.js';
 import type { ConsumerSpec } from './protect.js';
 import { chain } from './safe-zip.js';
@@ -19,25 +21,33 @@ import { chain } from './safe-zip.js';
  * signature — for files that have no OPC container.
  *
  * Content is encrypted in chunks (the STREAM construction of Hoang,
- * Reyhanitabar, Rogaway and Vizár): each chunk is its own GCM message whose
- * nonce is the header's base nonce XOR the chunk index and whose AAD carries
- * the header hash, the index and a final-chunk flag. A reader therefore
- * releases only chunks that authenticated, detects reordering, and detects
- * truncation at a chunk boundary because the last chunk it sees was not
- * sealed as final.
+ * Reyhanitabar, Rogaway and Vizár, envelope-chunks.ts): each chunk is its own
+ * GCM message whose nonce is the header's base nonce XOR the chunk index and
+ * whose AAD carries the header hash, the index and a final-chunk flag. A
+ * reader therefore releases only chunks that authenticated, detects
+ * reordering, and detects truncation at a chunk boundary because the last
+ * chunk it sees was not sealed as final.
+ *
+ * Streams hold back one chunk (and the trailer) to know which is the last;
+ * files are read whole chunks at a time with reused buffers, their length
+ * telling which chunk is the last.
  */
+
+export { TRAILER_LENGTH } from './envelope-chunks.js';
 
 const MAGIC = Buffer.from('FGENV', 'latin1');
 const FORMAT_VERSION = 1;
 const PREAMBLE_LENGTH = 12;
-const TAG_LENGTH = 16;
-const SIGNATURE_LENGTH = 64;
-/** Trailer: plaintext length (8) ‖ ciphertext SHA-256 (32) ‖ Ed25519 signature or zeros (64). */
-export const TRAILER_LENGTH = 8 + 32 + SIGNATURE_LENGTH;
 const MAX_HEADER_BYTES = 1024 * 1024;
-export const DEFAULT_CHUNK_SIZE = 64 * 1024;
-const CHUNK_AAD_CONTEXT = Buffer.from('fabgate.envelope.v1 chunk\n', 'latin1');
-const SIGNATURE_CONTEXT = Buffer.from('fabgate.envelope.v1 signature\n', 'latin1');
+/**
+ * The chunk size Fabgate writes (the header names it; readers take any size
+ * from 1 KiB to 16 MiB). 1 MiB: every chunk is a GCM message of its own, and at
+ * 64 KiB the per-message set-up (cipher object, nonce, AAD) costs a tenth of the
+ * encryption itself, while a reader holds back only one chunk either way.
+ */
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+/** Write buffering: a few chunks, so that writing overlaps with the cipher. */
+const WRITE_BUFFER = 2 * 1024 * 1024;
 
 const headerSchema = z.strictObject({
   format: z.literal('fabgate.envelope'),
@@ -87,28 +97,7 @@ export interface EnvelopeSummary {
   signerKeyId?: string;
 }
 
-function statement(headerHash: Buffer, ciphertextHash: Buffer, length: bigint): Buffer {
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64BE(length);
-  return Buffer.concat([SIGNATURE_CONTEXT, headerHash, ciphertextHash, len]);
-}
-
-function chunkNonce(base: Buffer, index: bigint): Buffer {
-  const nonce = Buffer.from(base);
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(index);
-  for (let i = 0; i < 8; i++) nonce[4 + i]! ^= counter[i]!;
-  return nonce;
-}
-
-function chunkAad(headerHash: Buffer, index: bigint, final: boolean): Buffer {
-  const tail = Buffer.alloc(9);
-  tail.writeBigUInt64BE(index);
-  tail[8] = final ? 1 : 0;
-  return Buffer.concat([CHUNK_AAD_CONTEXT, headerHash, tail]);
-}
-
-/** A FIFO of byte chunks that hands out exact-length slices, copying only across chunk boundaries. */
+/** A FIFO of owned byte chunks that hands out exact-length runs as pieces, without copying. */
 class ByteQueue {
   #chunks: Buffer[] = [];
   length = 0;
@@ -117,32 +106,29 @@ class ByteQueue {
     this.#chunks.push(chunk);
     this.length += chunk.length;
   }
-  /** Removes and returns the first `n` bytes (n <= length). */
-  take(n: number): Buffer {
-    const first = this.#chunks[0];
-    if (first && first.length >= n) {
-      const out = first.subarray(0, n);
-      if (first.length === n) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(n);
-      this.length -= n;
-      return out;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
+  /** Removes the first `n` bytes (n <= length) as the pieces they are stored in. */
+  take(n: number): Buffer[] {
+    const out: Buffer[] = [];
+    let left = n;
+    while (left > 0) {
       const c = this.#chunks[0]!;
-      const used = Math.min(c.length, n - filled);
-      c.copy(out, filled, 0, used);
-      filled += used;
-      if (used === c.length) this.#chunks.shift();
-      else this.#chunks[0] = c.subarray(used);
+      if (c.length <= left) {
+        out.push(c);
+        this.#chunks.shift();
+        left -= c.length;
+      } else {
+        out.push(c.subarray(0, left));
+        this.#chunks[0] = c.subarray(left);
+        left = 0;
+      }
     }
     this.length -= n;
     return out;
   }
-  /** Removes and returns everything. */
+  /** Removes and returns everything as one buffer. */
   takeAll(): Buffer {
-    return this.take(this.length);
+    const all = this.take(this.length);
+    return all.length === 1 ? all[0]! : Buffer.concat(all);
   }
 }
 
@@ -150,8 +136,8 @@ function malformed(message: string, reason: string) {
   return designError('DESIGN_ENVELOPE_MALFORMED', `envelope: ${message}`, { reason });
 }
 
-/** Encrypts and frames a plaintext stream; `summary()` is available once the output ended. */
-export function sealEnvelope(plaintext: Readable, options: SealOptions): { stream: Readable; summary(): EnvelopeSummary } {
+/** A new envelope's header, content key and the sealer of its chunks. */
+function startEnvelope(options: SealOptions, outputBytes: number | undefined): { header: EnvelopeHeader; headerBytes: Buffer; headerHash: Buffer; sealer: ChunkSealer; key: Buffer } {
   if (options.recipients.length === 0) throw designError('DESIGN_PACKAGE_INVALID', 'an envelope needs at least one recipient', { reason: 'no-consumers' });
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const hash = options.oaepHash ?? 'sha256';
@@ -175,83 +161,92 @@ export function sealEnvelope(plaintext: Readable, options: SealOptions): { strea
   };
   const parsed = headerSchema.safeParse(header);
   if (!parsed.success) throw designError('DESIGN_PACKAGE_INVALID', `envelope header: ${parsed.error.issues[0]?.message}`, { reason: 'header' });
-  const sealer = new EnvelopeSealer(header, key, options.signingKey);
+  const headerBytes = Buffer.from(canonicalJson(header), 'utf8');
+  const headerHash = createHash('sha256').update(headerBytes).digest();
+  const sealer = new ChunkSealer(key, Buffer.from(header.nonce, 'base64'), headerHash, outputBytes);
+  return { header, headerBytes, headerHash, sealer, key };
+}
+
+function preambleAndHeader(headerBytes: Buffer): Buffer {
+  const preamble = Buffer.alloc(PREAMBLE_LENGTH);
+  MAGIC.copy(preamble, 0);
+  preamble[5] = FORMAT_VERSION;
+  preamble.writeUInt32BE(headerBytes.length, 8);
+  return Buffer.concat([preamble, headerBytes]);
+}
+
+function summaryOf(header: EnvelopeHeader, headerHash: Buffer, chunks: { plaintextLength: number; ciphertextHash: Buffer; envelopeHash: string }): EnvelopeSummary {
+  return {
+    header,
+    headerHash: headerHash.toString('hex'),
+    plaintextLength: chunks.plaintextLength,
+    ciphertextHash: chunks.ciphertextHash.toString('hex'),
+    envelopeHash: chunks.envelopeHash,
+    ...(header.signer ? { signerKeyId: header.signer.keyId } : {}),
+  };
+}
+
+/** Encrypts and frames a plaintext stream; `summary()` is available once the output ended. */
+export function sealEnvelope(plaintext: Readable, options: SealOptions): { stream: Readable; summary(): EnvelopeSummary } {
+  const started = startEnvelope(options, undefined);
+  const sealer = new EnvelopeSealer(started, options.signingKey);
   return { stream: chain(plaintext, [], sealer, (e) => e as Error), summary: () => sealer.summary() };
 }
 
 class EnvelopeSealer extends Transform {
-  readonly #headerBytes: Buffer;
-  readonly #headerHash: Buffer;
-  readonly #base: Buffer;
-  readonly #ciphertextHash: Hash = createHash('sha256');
   readonly #pending = new ByteQueue();
-  #index = 0n;
-  #length = 0n;
   #started = false;
   #summary: EnvelopeSummary | undefined;
 
   constructor(
-    private readonly header: EnvelopeHeader,
-    private readonly key: Buffer,
+    private readonly envelope: ReturnType<typeof startEnvelope>,
     private readonly signingKey: KeyObject | undefined,
   ) {
     super();
-    this.#headerBytes = Buffer.from(canonicalJson(header), 'utf8');
-    this.#headerHash = createHash('sha256').update(this.#headerBytes).digest();
-    this.#base = Buffer.from(header.nonce, 'base64');
   }
 
   #start(): void {
     if (this.#started) return;
     this.#started = true;
-    const preamble = Buffer.alloc(PREAMBLE_LENGTH);
-    MAGIC.copy(preamble, 0);
-    preamble[5] = FORMAT_VERSION;
-    preamble.writeUInt32BE(this.#headerBytes.length, 8);
-    this.push(Buffer.concat([preamble, this.#headerBytes]));
+    this.push(preambleAndHeader(this.envelope.headerBytes));
   }
 
-  #seal(plain: Buffer, final: boolean): void {
-    const cipher = createCipheriv('aes-256-gcm', this.key, chunkNonce(this.#base, this.#index), { authTagLength: TAG_LENGTH });
-    cipher.setAAD(chunkAad(this.#headerHash, this.#index, final));
-    const body = cipher.update(plain);
-    cipher.final();
-    const tag = cipher.getAuthTag();
-    this.#ciphertextHash.update(body).update(tag);
-    this.#length += BigInt(plain.length);
-    this.#index++;
-    if (body.length > 0) this.push(body);
-    this.push(tag);
+  async #seal(plain: Buffer[], final: boolean): Promise<void> {
+    for (const out of await this.envelope.sealer.seal(plain, final)) this.push(out);
+  }
+
+  async #sealFull(): Promise<void> {
+    const size = this.envelope.header.chunkSize;
+    // A chunk is sealed only once more data follows it: the last one must carry the final flag.
+    while (this.#pending.length > size) await this.#seal(this.#pending.take(size), false);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.#start();
     this.#pending.push(chunk);
-    const size = this.header.chunkSize;
-    // A chunk is sealed only once more data follows it: the last one must carry the final flag.
-    while (this.#pending.length > size) this.#seal(this.#pending.take(size), false);
-    cb();
+    this.#sealFull().then(() => cb(), cb);
   }
 
   override _flush(cb: TransformCallback): void {
+    this.#finish().then(() => cb(), cb);
+  }
+
+  async #finish(): Promise<void> {
     this.#start();
-    this.#seal(this.#pending.takeAll(), true);
-    const ciphertextHash = this.#ciphertextHash.digest();
-    const signed = statement(this.#headerHash, ciphertextHash, this.#length);
-    const signature = this.signingKey ? sign(null, signed, this.signingKey) : Buffer.alloc(SIGNATURE_LENGTH);
-    const length = Buffer.alloc(8);
-    length.writeBigUInt64BE(this.#length);
-    this.push(Buffer.concat([length, ciphertextHash, signature]));
-    this.key.fill(0);
-    this.#summary = {
-      header: this.header,
-      headerHash: this.#headerHash.toString('hex'),
-      plaintextLength: Number(this.#length),
-      ciphertextHash: ciphertextHash.toString('hex'),
-      envelopeHash: createHash('sha256').update(signed).digest('hex'),
-      ...(this.header.signer ? { signerKeyId: this.header.signer.keyId } : {}),
-    };
-    cb();
+    const { header, headerHash, sealer, key } = this.envelope;
+    await this.#seal(this.#pending.take(this.#pending.length), true);
+    const { trailer, summary } = await sealer.trailer(this.signingKey);
+    this.push(trailer);
+    key.fill(0);
+    this.#summary = summaryOf(header, headerHash, summary);
+  }
+
+  override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
+    if (!this.#summary) {
+      this.envelope.sealer.abandon();
+      this.envelope.key.fill(0);
+    }
+    cb(error);
   }
 
   summary(): EnvelopeSummary {
@@ -323,21 +318,32 @@ function contentKeyFor(header: EnvelopeHeader, options: OpenEnvelopeOptions): Bu
  * Decrypts an envelope as it streams. Chunks are released only after their
  * own GCM tag verified; the producer signature is checked at the end (the
  * stream errors if it fails), so a caller that needs the signature before
- * acting on any byte uses `openEnvelopeFile`, which verifies it first.
+ * acting on any byte uses `openEnvelopeFile`, which releases nothing before it.
  */
 export function openEnvelopeStream(source: Readable, options: OpenEnvelopeOptions, onHeader?: (summary: { header: EnvelopeHeader; headerHash: string }) => void): Readable {
   return chain(source, [], new EnvelopeOpener(options, onHeader), (e) => (isDesignError(e) ? e : malformed((e as Error).message, 'read')));
 }
 
+/** What a reader knows once the header is parsed and the content key unwrapped. */
+interface OpenedHeader {
+  header: EnvelopeHeader;
+  headerHash: Buffer;
+  bodyOffset: number;
+  signer: KeyObject | undefined;
+  key: Buffer;
+  chunks: ChunkOpener;
+}
+
+function openHeader(parsed: NonNullable<ReturnType<typeof parseEnvelopeHeader>>, options: OpenEnvelopeOptions, envelopeBytes: number | undefined): OpenedHeader {
+  const signer = signerOf(parsed.header, options);
+  const key = contentKeyFor(parsed.header, options);
+  const chunks = new ChunkOpener(key, Buffer.from(parsed.header.nonce, 'base64'), parsed.headerHash, parsed.header.chunkSize, options.maxPlaintextBytes, envelopeBytes);
+  return { header: parsed.header, headerHash: parsed.headerHash, bodyOffset: parsed.bodyOffset, signer, key, chunks };
+}
+
 class EnvelopeOpener extends Transform {
   readonly #buffered = new ByteQueue();
-  #header: { header: EnvelopeHeader; headerHash: Buffer } | undefined;
-  #key: Buffer | undefined;
-  #base: Buffer | undefined;
-  #signer: KeyObject | undefined;
-  #index = 0n;
-  #length = 0n;
-  readonly #ciphertextHash = createHash('sha256');
+  #opened: OpenedHeader | undefined;
   summary: EnvelopeSummary | undefined;
 
   constructor(
@@ -348,91 +354,91 @@ class EnvelopeOpener extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    let ready: boolean;
     try {
       this.#buffered.push(chunk);
-      if (!this.#header) {
-        const all = this.#buffered.takeAll();
-        const parsed = parseEnvelopeHeader(all);
-        if (!parsed) {
-          this.#buffered.push(all);
-          if (all.length > PREAMBLE_LENGTH + MAX_HEADER_BYTES) throw malformed('header too long', 'header-length');
-          return cb();
-        }
-        this.#signer = signerOf(parsed.header, this.options);
-        this.#key = contentKeyFor(parsed.header, this.options);
-        this.#base = Buffer.from(parsed.header.nonce, 'base64');
-        this.#header = { header: parsed.header, headerHash: parsed.headerHash };
-        this.onHeader?.({ header: parsed.header, headerHash: parsed.headerHash.toString('hex') });
-        this.#buffered.push(all.subarray(parsed.bodyOffset));
-      }
-      const frame = this.#header.header.chunkSize + TAG_LENGTH;
-      // Keep one frame and the trailer back: only bytes followed by more than that are a non-final chunk.
-      while (this.#buffered.length > frame + TRAILER_LENGTH) this.#open(this.#buffered.take(frame), false);
-      cb();
+      ready = this.#readHeader();
     } catch (e) {
-      cb(e as Error);
+      return cb(e as Error);
     }
+    if (!ready) return cb();
+    this.#openFull().then(() => cb(), cb);
   }
 
-  #open(frame: Buffer, final: boolean): void {
-    const { header } = this.#header!;
-    const plain = this.#decrypt(frame, final);
-    if (!plain) {
-      // A final chunk that authenticates as non-final is a cut-off stream.
-      if (final && this.#decrypt(frame, false)) throw designError('DESIGN_ENVELOPE_TRUNCATED', 'the envelope was cut off after a chunk boundary', { chunk: Number(this.#index) });
-      throw designError('DESIGN_DECRYPT_FAILED', `envelope chunk ${this.#index} does not authenticate (altered, reordered, or wrong key)`, { chunk: Number(this.#index) });
+  /** Parses the header once it is complete; false while more bytes are needed. */
+  #readHeader(): boolean {
+    if (this.#opened) return true;
+    const all = this.#buffered.takeAll();
+    const parsed = parseEnvelopeHeader(all);
+    if (!parsed) {
+      this.#buffered.push(all);
+      if (all.length > PREAMBLE_LENGTH + MAX_HEADER_BYTES) throw malformed('header too long', 'header-length');
+      return false;
     }
-    if (!final && plain.length !== header.chunkSize) throw malformed('a non-final chunk is short', 'framing');
-    this.#ciphertextHash.update(frame);
-    this.#length += BigInt(plain.length);
-    const max = this.options.maxPlaintextBytes;
-    if (max !== undefined && this.#length > BigInt(max)) throw designError('DESIGN_PART_TOO_LARGE', `the envelope decrypts to more than ${max} bytes`);
-    this.#index++;
-    if (plain.length > 0) this.push(plain);
+    this.#opened = openHeader(parsed, this.options, undefined);
+    this.onHeader?.({ header: parsed.header, headerHash: parsed.headerHash.toString('hex') });
+    this.#buffered.push(all.subarray(parsed.bodyOffset));
+    return true;
   }
 
-  #decrypt(frame: Buffer, final: boolean): Buffer | undefined {
-    if (frame.length < TAG_LENGTH) return undefined;
-    const decipher = createDecipheriv('aes-256-gcm', this.#key!, chunkNonce(this.#base!, this.#index), { authTagLength: TAG_LENGTH });
-    decipher.setAAD(chunkAad(this.#header!.headerHash, this.#index, final));
-    decipher.setAuthTag(frame.subarray(frame.length - TAG_LENGTH));
-    try {
-      const plain = decipher.update(frame.subarray(0, frame.length - TAG_LENGTH));
-      decipher.final();
-      return plain;
-    } catch {
-      return undefined;
+  async #openFull(): Promise<void> {
+    const { header, chunks } = this.#opened!;
+    const frame = header.chunkSize + TAG_LENGTH;
+    // Keep one frame and the trailer back: only bytes followed by more than that are a non-final chunk.
+    while (this.#buffered.length > frame + TRAILER_LENGTH) {
+      for (const plain of await chunks.open(this.#buffered.take(frame), false)) this.push(plain);
     }
   }
 
   override _flush(cb: TransformCallback): void {
-    try {
-      if (!this.#header) throw designError('DESIGN_ENVELOPE_TRUNCATED', 'the envelope ends inside its header', { reason: 'header' });
-      const rest = this.#buffered.takeAll();
-      if (rest.length < TAG_LENGTH + TRAILER_LENGTH) throw designError('DESIGN_ENVELOPE_TRUNCATED', 'the envelope ends before its final chunk and trailer', { reason: 'trailer' });
-      const frame = rest.subarray(0, rest.length - TRAILER_LENGTH);
-      if (frame.length > this.#header.header.chunkSize + TAG_LENGTH) throw malformed('the final chunk is longer than the chunk size', 'framing');
-      this.#open(frame, true);
-      const trailer = rest.subarray(rest.length - TRAILER_LENGTH);
-      const length = trailer.readBigUInt64BE(0);
-      const ciphertextHash = this.#ciphertextHash.digest();
-      if (length !== this.#length || !trailer.subarray(8, 40).equals(ciphertextHash)) throw malformed('the trailer does not match the chunks', 'trailer');
-      const signed = statement(this.#header.headerHash, ciphertextHash, length);
-      if (this.#signer && !verify(null, signed, this.#signer, trailer.subarray(40))) throw malformed('the Ed25519 signature does not verify', 'signature');
-      this.#key?.fill(0);
-      this.summary = {
-        header: this.#header.header,
-        headerHash: this.#header.headerHash.toString('hex'),
-        plaintextLength: Number(length),
-        ciphertextHash: ciphertextHash.toString('hex'),
-        envelopeHash: createHash('sha256').update(signed).digest('hex'),
-        ...(this.#header.header.signer ? { signerKeyId: this.#header.header.signer.keyId } : {}),
-      };
-      cb();
-    } catch (e) {
-      cb(e as Error);
-    }
+    this.#finish().then(() => cb(), cb);
   }
+
+  async #finish(): Promise<void> {
+    if (!this.#opened) throw designError('DESIGN_ENVELOPE_TRUNCATED', 'the envelope ends inside its header', { reason: 'header' });
+    const { header, headerHash, chunks, signer, key } = this.#opened;
+    const rest = this.#buffered.takeAll();
+    if (rest.length < TAG_LENGTH + TRAILER_LENGTH) throw designError('DESIGN_ENVELOPE_TRUNCATED', 'the envelope ends before its final chunk and trailer', { reason: 'trailer' });
+    const frame = rest.subarray(0, rest.length - TRAILER_LENGTH);
+    if (frame.length > header.chunkSize + TAG_LENGTH) throw malformed('the final chunk is longer than the chunk size', 'framing');
+    for (const plain of await chunks.open([frame], true)) this.push(plain);
+    const summary = await chunks.finish(rest.subarray(rest.length - TRAILER_LENGTH), signer);
+    key.fill(0);
+    this.summary = summaryOf(header, headerHash, summary);
+  }
+
+  override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
+    if (!this.summary && this.#opened) {
+      this.#opened.chunks.abandon();
+      this.#opened.key.fill(0);
+    }
+    cb(error);
+  }
+}
+
+// ------------------------------------------------------------------ files
+
+/** Reads and parses the preamble and header at the start of an envelope file. */
+async function readFileHeader(handle: FileHandle, size: number): Promise<NonNullable<ReturnType<typeof parseEnvelopeHeader>>> {
+  const head = Buffer.alloc(Math.min(size, PREAMBLE_LENGTH + MAX_HEADER_BYTES));
+  await handle.read(head, 0, head.length, 0);
+  const parsed = parseEnvelopeHeader(head);
+  if (!parsed) throw designError('DESIGN_ENVELOPE_TRUNCATED', 'the envelope ends inside its header', { reason: 'header' });
+  return parsed;
+}
+
+/** Where the chunks of an envelope file lie, from its length alone (§1). */
+function frameLayout(size: number, bodyOffset: number, chunkSize: number): { bodyLength: number; frame: number } {
+  const bodyLength = size - TRAILER_LENGTH - bodyOffset;
+  if (bodyLength < TAG_LENGTH) throw designError('DESIGN_ENVELOPE_TRUNCATED', 'the envelope ends before its final chunk and trailer', { reason: 'trailer' });
+  const frame = chunkSize + TAG_LENGTH;
+  const last = bodyLength - (Math.ceil(bodyLength / frame) - 1) * frame;
+  if (last < TAG_LENGTH) throw malformed('the final chunk is shorter than a tag', 'framing');
+  return { bodyLength, frame };
+}
+
+function changedWhileRead(e: unknown): unknown {
+  return e instanceof ShortReadError ? malformed('the file became shorter while it was read', 'changed') : e;
 }
 
 /**
@@ -443,72 +449,115 @@ export async function verifyEnvelopeFile(path: string, options: Pick<OpenEnvelop
   const handle = await openFile(path, 'r');
   try {
     const { size } = await handle.stat();
-    const head = Buffer.alloc(Math.min(size, PREAMBLE_LENGTH + MAX_HEADER_BYTES));
-    await handle.read(head, 0, head.length, 0);
-    const parsed = parseEnvelopeHeader(head);
-    if (!parsed) throw designError('DESIGN_ENVELOPE_TRUNCATED', 'the envelope ends inside its header', { reason: 'header' });
+    const parsed = await readFileHeader(handle, size);
     const signer = signerOf(parsed.header, options);
-    const bodyEnd = size - TRAILER_LENGTH;
-    if (bodyEnd - parsed.bodyOffset < TAG_LENGTH) throw designError('DESIGN_ENVELOPE_TRUNCATED', 'the envelope ends before its final chunk and trailer', { reason: 'trailer' });
-    const frame = parsed.header.chunkSize + TAG_LENGTH;
-    const bodyLength = bodyEnd - parsed.bodyOffset;
+    const { bodyLength, frame } = frameLayout(size, parsed.bodyOffset, parsed.header.chunkSize);
     const chunks = Math.ceil(bodyLength / frame);
-    const lastFrame = bodyLength - (chunks - 1) * frame;
-    if (lastFrame < TAG_LENGTH) throw malformed('the final chunk is shorter than a tag', 'framing');
+    // A pass that only hashes: on this thread, over reused buffers.
     const hash = createHash('sha256');
-    for await (const c of createReadStream('', { fd: handle.fd, start: parsed.bodyOffset, end: bodyEnd - 1, autoClose: false, highWaterMark: 1024 * 1024 })) hash.update(c as Buffer);
+    try {
+      for await (const c of fileChunks(handle.fd, parsed.bodyOffset, bodyLength, 1024 * 1024)) hash.update(c);
+    } catch (e) {
+      throw changedWhileRead(e);
+    }
     const trailer = Buffer.alloc(TRAILER_LENGTH);
-    await handle.read(trailer, 0, TRAILER_LENGTH, bodyEnd);
+    await handle.read(trailer, 0, TRAILER_LENGTH, size - TRAILER_LENGTH);
     const length = trailer.readBigUInt64BE(0);
     const expectedLength = BigInt(bodyLength - chunks * TAG_LENGTH);
     const ciphertextHash = hash.digest();
     if (length !== expectedLength || !trailer.subarray(8, 40).equals(ciphertextHash)) throw malformed('the trailer does not match the chunks', 'trailer');
     const signed = statement(parsed.headerHash, ciphertextHash, length);
     if (signer && !verify(null, signed, signer, trailer.subarray(40))) throw malformed('the Ed25519 signature does not verify', 'signature');
-    return {
-      header: parsed.header,
-      headerHash: parsed.headerHash.toString('hex'),
-      plaintextLength: Number(length),
-      ciphertextHash: ciphertextHash.toString('hex'),
-      envelopeHash: createHash('sha256').update(signed).digest('hex'),
-      ...(parsed.header.signer ? { signerKeyId: parsed.header.signer.keyId } : {}),
-    };
+    return summaryOf(parsed.header, parsed.headerHash, { plaintextLength: Number(length), ciphertextHash, envelopeHash: createHash('sha256').update(signed).digest('hex') });
   } finally {
     await handle.close();
   }
 }
 
 /**
- * Opens an envelope file with the producer signature verified before any
- * plaintext is released (a verification pass, then a decryption pass), and
- * writes the plaintext atomically to `outPath`.
+ * Opens an envelope file and writes the plaintext atomically to `outPath`.
+ * One pass decrypts, chunk by chunk as each authenticates, into a private
+ * temporary file (mode 0600, beside `outPath`); only after the last chunk, the
+ * trailer and the producer signature verified is it renamed to `outPath` (a
+ * pinned signer is checked from the header, before anything is decrypted). On
+ * any failure the temporary file is deleted: nothing appears at `outPath`
+ * that did not verify.
  */
 export async function openEnvelopeFile(path: string, outPath: string, options: OpenEnvelopeOptions): Promise<EnvelopeSummary> {
-  const verified = await verifyEnvelopeFile(path, options);
+  const handle = await openFile(path, 'r');
   const temp = join(dirname(outPath), `.${randomBytes(6).toString('hex')}.fabgate-tmp`);
-  const opener = new EnvelopeOpener(options);
+  let opened: OpenedHeader | undefined;
   try {
-    await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), opener, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
-    if (opener.summary?.ciphertextHash !== verified.ciphertextHash) throw malformed('the envelope changed while it was read', 'changed');
+    const { size } = await handle.stat();
+    const parsed = await readFileHeader(handle, size);
+    const { bodyLength, frame } = frameLayout(size, parsed.bodyOffset, parsed.header.chunkSize);
+    const envelope = openHeader(parsed, options, size);
+    opened = envelope;
+    const trailer = Buffer.alloc(TRAILER_LENGTH);
+    async function* plaintext(): AsyncGenerator<Buffer> {
+      let offset = 0;
+      try {
+        // Whole frames per read; the frame that ends where the trailer starts is the final one.
+        for await (const chunk of fileChunks(handle.fd, parsed.bodyOffset, bodyLength, frame)) {
+          offset += chunk.length;
+          yield* await envelope.chunks.open([chunk], offset === bodyLength);
+        }
+      } catch (e) {
+        throw changedWhileRead(e);
+      }
+      await handle.read(trailer, 0, TRAILER_LENGTH, size - TRAILER_LENGTH);
+    }
+    await pipeline(Readable.from(plaintext(), { objectMode: false }), createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: WRITE_BUFFER }));
+    const summary = await envelope.chunks.finish(trailer, envelope.signer);
     await rename(temp, outPath);
-    return opener.summary;
+    return summaryOf(parsed.header, parsed.headerHash, summary);
   } catch (e) {
+    opened?.chunks.abandon();
     await unlink(temp).catch(() => undefined);
     throw e;
+  } finally {
+    opened?.key.fill(0);
+    await handle.close();
   }
 }
 
-/** Seals a file into an envelope file, atomically. */
+/** Seals a file into an envelope file, atomically, reading it a chunk at a time with reused buffers. */
 export async function sealEnvelopeFile(path: string, outPath: string, options: SealOptions): Promise<EnvelopeSummary> {
+  const handle = await openFile(path, 'r');
   const temp = join(dirname(outPath), `.${randomBytes(6).toString('hex')}.fabgate-tmp`);
+  let started: ReturnType<typeof startEnvelope> | undefined;
   try {
-    const sealed = sealEnvelope(createReadStream(path, { highWaterMark: 1024 * 1024 }), options);
-    await pipeline(sealed.stream, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+    const { size } = await handle.stat();
+    const envelope = startEnvelope(options, size);
+    started = envelope;
+    const chunkSize = envelope.header.chunkSize;
+    let summary: EnvelopeSummary | undefined;
+    async function* sealed(): AsyncGenerator<Buffer> {
+      yield preambleAndHeader(envelope.headerBytes);
+      let offset = 0;
+      try {
+        for await (const chunk of fileChunks(handle.fd, 0, size, chunkSize)) {
+          offset += chunk.length;
+          yield* await envelope.sealer.seal([chunk], offset === size);
+        }
+      } catch (e) {
+        throw changedWhileRead(e);
+      }
+      if (size === 0) yield* await envelope.sealer.seal([], true);
+      const { trailer, summary: chunks } = await envelope.sealer.trailer(options.signingKey);
+      yield trailer;
+      summary = summaryOf(envelope.header, envelope.headerHash, chunks);
+    }
+    await pipeline(Readable.from(sealed(), { objectMode: false }), createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: WRITE_BUFFER }));
     await rename(temp, outPath);
-    return sealed.summary();
+    return summary!;
   } catch (e) {
+    started?.sealer.abandon();
     await unlink(temp).catch(() => undefined);
     throw e;
+  } finally {
+    started?.key.fill(0);
+    await handle.close();
   }
 }
 

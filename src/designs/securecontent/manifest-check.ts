@@ -1,11 +1,10 @@
-import { createHash, type KeyObject } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import type { KeyObject } from 'node:crypto';
+import { startDigest, type RunningDigest } from './digest-worker.js';
 import { designError } from './errors.js';
 import type { Keystore } from './keystore.js';
 import { bindingAad, looksLikeFabgateAad, manifestHash, parseManifest, verifyManifestSignature, type Manifest, type ManifestPart } from './manifest.js';
 import type { OpcPackage } from './opc-package.js';
 import { partNameKey } from './part-names.js';
-import { chain } from './safe-zip.js';
 import { FABGATE, OPC } from './vocabulary.js';
 
 /**
@@ -111,8 +110,9 @@ export async function checkManifest(
       let actual = pkg.parsedDigests.get(name);
       if (!actual && keystore && partNameKey(keystore.part) === key) actual = { sha256: keystore.sha256, size: keystore.size };
       if (!actual) {
-        const check = new DigestCheck(p);
-        for await (const _ of chain(pkg.zip.openEntry(name, { verifyCrc: false }), [], check, (e) => e as Error)) void _;
+        // A pass that only hashes: the main thread has nothing else to do, so no worker.
+        const check = new PartDigest(p, 'inline');
+        for await (const _ of checkedChunks(pkg.zip.entryChunks(name, { verifyCrc: false }), check)) void _;
         continue;
       }
       if (actual.size !== p.size || actual.sha256 !== p.sha256) throw mismatch(`'${p.name}' differs from the manifest`, 'digest', p.name);
@@ -123,23 +123,70 @@ export async function checkManifest(
   return { report: { status, hash, sealId: manifest.sealId, ...(signerKeyId ? { signerKeyId } : {}), digestsVerified }, manifest, expected };
 }
 
-/** Passes bytes through and fails at the end unless their size and SHA-256 match the manifest entry. */
-export class DigestCheck extends Transform {
-  readonly #hash = createHash('sha256');
+/**
+ * The size and SHA-256 of a part, checked against its manifest entry. Large
+ * parts are hashed on the digest worker (in `auto` mode) while their bytes go
+ * on, e.g. into AES-GCM; a pure hashing pass uses `inline`.
+ */
+export class PartDigest {
+  readonly #digest: RunningDigest;
   #size = 0;
-  constructor(private readonly entry: ManifestPart) {
-    super();
+  #settled = false;
+
+  constructor(
+    private readonly entry: ManifestPart,
+    mode: 'auto' | 'inline' = 'auto',
+  ) {
+    this.#digest = startDigest(
+      { sha256: true },
+      {
+        expectedBytes: entry.size,
+        mode,
+        onWorkerFailure: (cause) => designError('DESIGN_PART_MISMATCH', `cannot check '${entry.name}' against the manifest: ${cause.message}`, { reason: 'digest-worker', part: entry.name }, 'internal'),
+      },
+    );
   }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+
+  /** Adds bytes; the promise, if any, says when the caller may go on (see RunningDigest.update). */
+  update(chunk: Uint8Array): Promise<void> | undefined {
     this.#size += chunk.length;
-    if (this.#size > this.entry.size) return cb(mismatch(`'${this.entry.name}' is longer than the manifest says`, 'digest', this.entry.name));
-    this.#hash.update(chunk);
-    cb(null, chunk);
+    if (this.#size > this.entry.size) throw mismatch(`'${this.entry.name}' is longer than the manifest says`, 'digest', this.entry.name);
+    return this.#digest.update(chunk);
   }
-  override _flush(cb: TransformCallback): void {
-    if (this.#size !== this.entry.size || this.#hash.digest('hex') !== this.entry.sha256) {
-      return cb(mismatch(`'${this.entry.name}' differs from the manifest`, 'digest', this.entry.name));
+
+  /** Resolves if the bytes were exactly the listed ones, rejects with DESIGN_PART_MISMATCH otherwise. */
+  async verify(): Promise<void> {
+    this.#settled = true;
+    if (this.#size !== this.entry.size) {
+      this.#digest.abandon();
+      throw mismatch(`'${this.entry.name}' differs from the manifest`, 'digest', this.entry.name);
     }
-    cb();
+    const { sha256 } = await this.#digest.digest();
+    if (sha256!.toString('hex') !== this.entry.sha256) throw mismatch(`'${this.entry.name}' differs from the manifest`, 'digest', this.entry.name);
+  }
+
+  /** Drops an unfinished check (the read was abandoned). */
+  abandon(): void {
+    if (!this.#settled) this.#digest.abandon();
+    this.#settled = true;
+  }
+}
+
+/**
+ * Passes chunks on (each valid until the next, as it came) after adding them
+ * to `check`, and fails after the last one unless the part matched; `onVerified`
+ * runs once it did.
+ */
+export async function* checkedChunks(chunks: AsyncIterable<Buffer>, check: PartDigest, onVerified?: () => void): AsyncGenerator<Buffer, void, undefined> {
+  try {
+    for await (const chunk of chunks) {
+      const wait = check.update(chunk);
+      if (wait) await wait;
+      yield chunk;
+    }
+    await check.verify();
+    onVerified?.();
+  } finally {
+    check.abandon();
   }
 }

@@ -2,19 +2,19 @@ import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:c
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { oaepHashOf, unwrapContentKey } from './algorithms.js';
 import { designError } from './errors.js';
 import { keyFingerprint } from './keys.js';
 import { assertDecryptable, parseKeystore, type Compression, type Keystore } from './keystore.js';
 import type { ArchiveLimits } from './limits.js';
-import { checkManifest, DigestCheck, type ManifestCheckOptions, type ManifestReport } from './manifest-check.js';
+import { checkedChunks, checkManifest, PartDigest, type ManifestCheckOptions, type ManifestReport } from './manifest-check.js';
 import type { ManifestPart } from './manifest.js';
 import { OpcPackage } from './opc-package.js';
 import { isRelsPart, partNameKey, partNameProblem } from './part-names.js';
 import { decryptPart } from './part-cipher.js';
-import { chain, type ZipSource } from './safe-zip.js';
+import type { ZipSource } from './safe-zip.js';
 import { FABGATE, OPC, SECURE } from './vocabulary.js';
 
 /**
@@ -70,6 +70,8 @@ export class ProtectedPackage {
   readonly #encrypted: Set<string>;
   readonly #expected: ReadonlyMap<string, ManifestPart>;
   readonly #maxPartBytes: number;
+  /** Encrypted parts whose digest matched at the end of a read (with `verifyDigests: false`). */
+  readonly #verifiedWhileRead = new Set<string>();
 
   /** @internal use `openProtectedPackage` */
   constructor(
@@ -106,19 +108,23 @@ export class ProtectedPackage {
     const key = partNameKey(part.partName);
     const encrypted = this.#encrypted.has(key);
     const expected = this.#expected.get(key);
-    const stored = this.#pkg.zip.openEntry(part.partName, { verifyCrc: expected === undefined });
-    // A plain part is re-hashed on every read. An encrypted part whose digest the
-    // manifest check already verified is held to its AES-GCM tag on this second
-    // read; re-hashing it too would only add a case where someone who holds the
-    // content key rewrites the local file between the two reads.
-    const recheck = expected !== undefined && (!encrypted || !this.manifest.digestsVerified);
-    const checked = recheck ? chain(stored, [], new DigestCheck(expected), (e) => e as Error) : stored;
-    if (!encrypted) return checked;
-    const unlocked = this.#unlocked.get(key);
-    if (!unlocked) {
-      checked.destroy();
+    const stored = this.#pkg.zip.entryChunks(part.partName, { verifyCrc: expected === undefined });
+    // A plain part is re-hashed on every read. An encrypted part whose digest was
+    // already verified (by the manifest check, or at the end of an earlier read
+    // of this package) is held to its AES-GCM tag on this read; re-hashing it
+    // too would only add a case where someone who holds the content key rewrites
+    // the local file between the two reads. Where it is hashed while read, the
+    // hashing runs on the digest worker beside the decryption.
+    const verified = this.manifest.digestsVerified || this.#verifiedWhileRead.has(key);
+    const recheck = expected !== undefined && (!encrypted || !verified);
+    const onVerified = encrypted ? () => this.#verifiedWhileRead.add(key) : undefined;
+    const unlocked = encrypted ? this.#unlocked.get(key) : undefined;
+    if (encrypted && !unlocked) {
       throw designError('DESIGN_CONSUMER_NOT_FOUND', `this consumer holds no access right for '${part.partName}'`, { reason: 'no-access-right', part: part.partName });
     }
+    const checked = recheck ? checkedChunks(stored, new PartDigest(expected, 'auto'), onVerified) : stored;
+    // A plain part's chunks are handed out, so they must be the caller's to keep: copy what a reused buffer holds.
+    if (!unlocked) return Readable.from(owned(checked), { objectMode: false });
     return decryptPart(checked, unlocked, unlocked.tag, part.partName, { maxPlaintextBytes: this.#maxPartBytes });
   }
 
@@ -153,7 +159,7 @@ export class ProtectedPackage {
         }
         const file = safeJoin(temp, part.name);
         await mkdir(dirname(file), { recursive: true });
-        await pipeline(this.openPart(part.name), createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+        await pipeline(this.openPart(part.name), createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: 2 * 1024 * 1024 }));
         written.push(part.name);
       }
       if (existing) await rmdir(target);
@@ -169,6 +175,11 @@ export class ProtectedPackage {
     for (const u of this.#unlocked.values()) u.key.fill(0);
     await this.#pkg.close();
   }
+}
+
+/** Copies of chunks that are valid only until the next one (file-chunks.ts), for handing out. */
+async function* owned(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+  for await (const chunk of chunks) yield Buffer.from(chunk);
 }
 
 /** `root` joined with a part name, refusing anything that would land outside `root`. */

@@ -1,7 +1,7 @@
-import { createCipheriv, createDecipheriv, createHash, type Hash } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { createDeflateRaw, createInflateRaw } from 'node:zlib';
-import { CipherHeaderStripper, cipherHeader } from './cipher-file.js';
+import { CipherHeaderReader, cipherHeader } from './cipher-file.js';
 import { designError, isDesignError } from './errors.js';
 import type { Compression } from './keystore.js';
 import { chain } from './safe-zip.js';
@@ -11,7 +11,10 @@ import { chain } from './safe-zip.js';
  * §2.2.1.1): optional raw DEFLATE (RFC 1951, no zlib header) before AES-256-GCM,
  * the ciphertext stored after the `%3McF` header, the tag kept in the keystore.
  *
- * Memory stays flat: data moves in chunks, never a whole part at once.
+ * Memory stays flat: data moves in chunks, never a whole part at once. The
+ * input is any async iterable of chunks, each valid until the next one is
+ * asked for (so a reader may reuse its buffers, see file-chunks.ts): the cipher
+ * consumes every chunk before asking for the next, and its output is fresh.
  *
  * Release before authentication: a GCM tag is known only at the end of the
  * part, so the decrypting stream emits plaintext before it can verify it and
@@ -29,101 +32,20 @@ export interface PartCipherParams {
   compression: Compression;
 }
 
-/** Counts and hashes bytes flowing through, for manifests and size limits. */
-export class Tap extends Transform {
-  readonly #hash: Hash | undefined;
-  bytes = 0;
-  #digest: string | undefined;
-
-  constructor(
-    hashAlgorithm: 'sha256' | undefined,
-    private readonly limit?: { max: number; onExceed: () => Error },
-  ) {
-    super();
-    this.#hash = hashAlgorithm ? createHash(hashAlgorithm) : undefined;
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.limit && this.bytes > this.limit.max) return cb(this.limit.onExceed());
-    this.#hash?.update(chunk);
-    cb(null, chunk);
-  }
-
-  override _flush(cb: TransformCallback): void {
-    if (this.#hash) this.#digest = this.#hash.digest('hex');
-    cb();
-  }
-
-  /** Hex SHA-256 of everything that passed, once the stream ended. */
-  get digest(): string {
-    if (this.#digest === undefined) throw new Error('the stream has not ended');
-    return this.#digest;
-  }
-}
-
-/** AES-256-GCM over a stream, header first; the tag is available after the end. */
-class GcmEncrypt extends Transform {
-  readonly #cipher;
-  #headerSent = false;
-  tag: Buffer | undefined;
-
-  constructor(params: PartCipherParams) {
-    super();
-    this.#cipher = createCipheriv('aes-256-gcm', params.key, params.iv, { authTagLength: 16 });
-    this.#cipher.setAAD(params.aad);
-  }
-
-  #header(): void {
-    if (this.#headerSent) return;
-    this.#headerSent = true;
-    this.push(cipherHeader());
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.#header();
-    cb(null, this.#cipher.update(chunk));
-  }
-
-  override _flush(cb: TransformCallback): void {
-    this.#header();
-    const last = this.#cipher.final();
-    this.tag = this.#cipher.getAuthTag();
-    if (last.length > 0) this.push(last);
-    cb();
-  }
-}
-
-class GcmDecrypt extends Transform {
-  readonly #decipher;
-  constructor(
-    params: PartCipherParams,
-    tag: Buffer,
-    private readonly part: string,
-  ) {
-    super();
-    this.#decipher = createDecipheriv('aes-256-gcm', params.key, params.iv, { authTagLength: 16 });
-    this.#decipher.setAAD(params.aad);
-    this.#decipher.setAuthTag(tag);
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    cb(null, this.#decipher.update(chunk));
-  }
-
-  override _flush(cb: TransformCallback): void {
-    try {
-      const last = this.#decipher.final();
-      if (last.length > 0) this.push(last);
-      cb();
-    } catch {
-      cb(decryptFailed(this.part, 'the AES-GCM tag does not verify (ciphertext, tag, IV, AAD or key altered)'));
-    }
-  }
-}
-
 function decryptFailed(part: string, why: string) {
   return designError('DESIGN_DECRYPT_FAILED', `'${part}': ${why}`, { part });
+}
+
+/** Chunks as a byte stream; `mapError` turns anything but a DESIGN_* error into one. */
+function byteStream(chunks: AsyncIterable<Buffer>, mapError: (e: unknown) => Error): Readable {
+  async function* mapped() {
+    try {
+      yield* chunks;
+    } catch (e) {
+      throw isDesignError(e) ? e : mapError(e);
+    }
+  }
+  return Readable.from(mapped(), { objectMode: false });
 }
 
 export interface EncryptedPart {
@@ -133,16 +55,32 @@ export interface EncryptedPart {
   tag(): Buffer;
 }
 
-/** Turns a plaintext stream into a `%3McF` cipher file stream. */
-export function encryptPart(plaintext: Readable, params: PartCipherParams, part: string): EncryptedPart {
-  const gcm = new GcmEncrypt(params);
-  const stages: NodeJS.ReadWriteStream[] = params.compression === 'deflate' ? [createDeflateRaw({ level: 6 })] : [];
-  const stream = chain(plaintext, stages, gcm, (e) => (isDesignError(e) ? e : designError('DESIGN_DECRYPT_FAILED', `cannot encrypt '${part}': ${(e as Error).message}`, { part }, 'internal')));
+/**
+ * Turns plaintext into a `%3McF` cipher file stream. With compression the
+ * plaintext goes through raw DEFLATE first; a DEFLATE stream keeps chunks it
+ * was given, so compressed plaintext must come as owned chunks (a Readable).
+ */
+export function encryptPart(plaintext: AsyncIterable<Buffer>, params: PartCipherParams, part: string): EncryptedPart {
+  const input = params.compression === 'deflate' ? chain(Readable.from(plaintext, { objectMode: false }), [], createDeflateRaw({ level: 6 }), (e) => e as Error) : plaintext;
+  let tag: Buffer | undefined;
+  async function* encrypt(): AsyncGenerator<Buffer> {
+    const cipher = createCipheriv('aes-256-gcm', params.key, params.iv, { authTagLength: 16 });
+    cipher.setAAD(params.aad);
+    yield cipherHeader();
+    for await (const chunk of input) {
+      const out = cipher.update(chunk);
+      if (out.length > 0) yield out;
+    }
+    const last = cipher.final();
+    tag = cipher.getAuthTag();
+    if (last.length > 0) yield last;
+  }
+  const stream = byteStream(encrypt(), (e) => designError('DESIGN_DECRYPT_FAILED', `cannot encrypt '${part}': ${(e as Error).message}`, { part }, 'internal'));
   return {
     stream,
     tag() {
-      if (!gcm.tag) throw new Error(`'${part}' is not fully encrypted yet`);
-      return gcm.tag;
+      if (!tag) throw new Error(`'${part}' is not fully encrypted yet`);
+      return tag;
     },
   };
 }
@@ -152,13 +90,52 @@ export interface DecryptOptions {
   maxPlaintextBytes: number;
 }
 
-/** Turns a `%3McF` cipher file stream into plaintext; see the module note on release before authentication. */
-export function decryptPart(cipherFile: Readable, params: PartCipherParams, tag: Buffer, part: string, options: DecryptOptions): Readable {
-  const stages: NodeJS.ReadWriteStream[] = [new CipherHeaderStripper(part), new GcmDecrypt(params, tag, part)];
-  if (params.compression === 'deflate') stages.push(createInflateRaw({ chunkSize: 64 * 1024 }));
-  const guard = new Tap(undefined, {
-    max: options.maxPlaintextBytes,
-    onExceed: () => designError('DESIGN_PART_TOO_LARGE', `'${part}' decrypts to more than ${options.maxPlaintextBytes} bytes`, { part }),
-  });
-  return chain(cipherFile, stages, guard, (e) => (isDesignError(e) ? e : decryptFailed(part, `the content does not inflate (${(e as Error).message})`)));
+/** Turns a `%3McF` cipher file into plaintext; see the module note on release before authentication. */
+export function decryptPart(cipherFile: AsyncIterable<Buffer>, params: PartCipherParams, tag: Buffer, part: string, options: DecryptOptions): Readable {
+  const tooLarge = () => designError('DESIGN_PART_TOO_LARGE', `'${part}' decrypts to more than ${options.maxPlaintextBytes} bytes`, { part });
+  const compressed = params.compression === 'deflate';
+  async function* decrypt(): AsyncGenerator<Buffer> {
+    const decipher = createDecipheriv('aes-256-gcm', params.key, params.iv, { authTagLength: 16 });
+    decipher.setAAD(params.aad);
+    decipher.setAuthTag(tag);
+    const header = new CipherHeaderReader(part);
+    let produced = 0;
+    for await (const chunk of cipherFile) {
+      const body = header.take(chunk);
+      if (body.length === 0) continue;
+      const plain = decipher.update(body);
+      produced += plain.length;
+      // Without compression the plaintext is as long as the ciphertext; with it, the guard below counts.
+      if (!compressed && produced > options.maxPlaintextBytes) throw tooLarge();
+      if (plain.length > 0) yield plain;
+    }
+    header.end();
+    let last: Buffer;
+    try {
+      last = decipher.final();
+    } catch {
+      throw decryptFailed(part, 'the AES-GCM tag does not verify (ciphertext, tag, IV, AAD or key altered)');
+    }
+    if (last.length > 0) yield last;
+  }
+  const mapError = (e: unknown) => (isDesignError(e) ? e : decryptFailed(part, `the content does not inflate (${(e as Error).message})`));
+  const plain = byteStream(decrypt(), mapError);
+  if (!compressed) return plain;
+  return chain(plain, [createInflateRaw({ chunkSize: 256 * 1024 })], new SizeGuard(options.maxPlaintextBytes, tooLarge), mapError);
+}
+
+/** Stops a stream the moment it passes `max` bytes. */
+class SizeGuard extends Transform {
+  #bytes = 0;
+  constructor(
+    private readonly max: number,
+    private readonly onExceed: () => Error,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.#bytes += chunk.length;
+    if (this.#bytes > this.max) return cb(this.onExceed());
+    cb(null, chunk);
+  }
 }

@@ -13,9 +13,9 @@ import { bindingAad, sealManifest, type ManifestPart } from './manifest.js';
 import { readModelSkeleton } from './model-skeleton.js';
 import { OpcPackage } from './opc-package.js';
 import { isRelsPart, partExtension, partNameKey, relsPartNameFor } from './part-names.js';
-import { encryptPart, Tap } from './part-cipher.js';
+import { encryptPart } from './part-cipher.js';
 import { serializeRelationships, type Relationship } from './relationships.js';
-import { chain, type ZipSource } from './safe-zip.js';
+import type { ZipSource } from './safe-zip.js';
 import { buildShellModel } from './shell-model.js';
 import { CORE, FABGATE, OPC, SECURE } from './vocabulary.js';
 import { ZipWriter } from './zip-writer.js';
@@ -120,7 +120,8 @@ export async function protectPackage(source: ZipSource, sink: NodeJS.WritableStr
 /** Protects into a file, atomically: a temporary file renamed into place only on success. */
 export async function protectFile(inputPath: string, outputPath: string, options: ProtectOptions): Promise<ProtectResult> {
   const temp = join(dirname(outputPath), `.${randomBytes(6).toString('hex')}.fabgate-tmp`);
-  const out = createWriteStream(temp, { flags: 'wx', mode: 0o600 });
+  // A few chunks of slack so that writing overlaps with encrypting the next chunk.
+  const out = createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: 2 * 1024 * 1024 });
   try {
     const result = await protectPackage({ path: inputPath }, out, options);
     await new Promise<void>((resolve, reject) => (out.closed ? resolve() : out.once('close', resolve).once('error', reject)));
@@ -275,10 +276,10 @@ async function protectOpened(pkg: OpcPackage, sink: NodeJS.WritableStream, optio
   const zip = new ZipWriter(sink);
   const manifestParts: ManifestPart[] = [];
   const groups: ResourceDataGroup[] = [];
+  // Each entry's SHA-256 for the manifest is taken in the pass that writes it.
   const addPlain = async (name: string, stream: Readable, sizeHint: number) => {
-    const tap = new Tap('sha256');
-    await zip.addStream(name.slice(1), chain(stream, [], tap, (e) => e as Error), { compress: true, sizeHint });
-    manifestParts.push({ name, size: tap.bytes, sha256: tap.digest, encrypted: false });
+    const written = await zip.addStream(name.slice(1), stream, { compress: true, sizeHint, sha256: true });
+    manifestParts.push({ name, size: written.size, sha256: written.sha256!, encrypted: false });
   };
   const open = (p: PlannedPart): Readable =>
     'data' in p.from ? streamOf(p.from.data) : pkg.zip.openEntry(p.from.part, { verifyCrc: true });
@@ -290,10 +291,11 @@ async function protectOpened(pkg: OpcPackage, sink: NodeJS.WritableStream, optio
   for (const p of planned.filter((x) => !x.encrypt)) await addPlain(p.name, open(p), p.sizeHint);
   for (const p of planned.filter((x) => x.encrypt)) {
     const s = secrets.get(p.name)!;
-    const encrypted = encryptPart(open(p), { key: s.key, iv: s.iv, aad: s.aad, compression }, p.name);
-    const tap = new Tap('sha256');
-    await zip.addStream(p.name.slice(1), chain(encrypted.stream, [], tap, (e) => e as Error), { compress: false, sizeHint: p.sizeHint + 12 });
-    manifestParts.push({ name: p.name, size: tap.bytes, sha256: tap.digest, encrypted: true });
+    // Uncompressed, the part is read with reused buffers (entryChunks); DEFLATE needs chunks it may keep.
+    const plaintext = compression === 'deflate' || 'data' in p.from ? open(p) : pkg.zip.entryChunks(p.from.part, { verifyCrc: true });
+    const encrypted = encryptPart(plaintext, { key: s.key, iv: s.iv, aad: s.aad, compression }, p.name);
+    const written = await zip.addStream(p.name.slice(1), encrypted.stream, { compress: false, sizeHint: p.sizeHint + 12, sha256: true });
+    manifestParts.push({ name: p.name, size: written.size, sha256: written.sha256!, encrypted: true });
     groups.push({
       keyUuid: s.keyUuid,
       accessRights: s.accessRights,

@@ -13,9 +13,8 @@ import { sealManifest, type ManifestPart } from './manifest.js';
 import { OpcPackage } from './opc-package.js';
 import { readPackageKeystore } from './open.js';
 import { partNameKey } from './part-names.js';
-import { Tap } from './part-cipher.js';
 import type { ConsumerSpec } from './protect.js';
-import { chain, type ZipSource } from './safe-zip.js';
+import type { ZipSource } from './safe-zip.js';
 import { FABGATE, OPC } from './vocabulary.js';
 import { ZipWriter } from './zip-writer.js';
 
@@ -83,12 +82,11 @@ export async function rewrapPackage(source: ZipSource, sink: NodeJS.WritableStre
     const names = [OPC.contentTypesPart, ...[...pkg.parts.keys()].filter((n) => partNameKey(n) !== partNameKey(FABGATE.manifestPart))];
     const encrypted = new Set(ks.keystore.groups.flatMap((g) => g.resources.map((r) => partNameKey(r.path))));
     for (const name of names) {
-      const tap = new Tap('sha256');
       const isKeystore = partNameKey(name) === partNameKey(ks.part);
       const source = isKeystore ? Readable.from([keystoreXml], { objectMode: false }) : pkg.zip.openEntry(name);
       const isEncrypted = encrypted.has(partNameKey(name));
-      await zip.addStream(name.slice(1), chain(source, [], tap, (e) => e as Error), { compress: !isEncrypted, sizeHint: pkg.part(name)?.size ?? 0 });
-      parts.push({ name, size: tap.bytes, sha256: tap.digest, encrypted: isEncrypted });
+      const written = await zip.addStream(name.slice(1), source, { compress: !isEncrypted, sizeHint: isKeystore ? keystoreXml.length : (pkg.part(name)?.size ?? 0), sha256: true });
+      parts.push({ name, size: written.size, sha256: written.sha256!, encrypted: isEncrypted });
     }
     const sealed = sealManifest({ format: 'fabgate.3mf-manifest', version: 1, sealId: manifest!.sealId, parts }, options.signingKey);
     await zip.addBuffer(FABGATE.manifestPart.slice(1), sealed.bytes, { compress: true });
@@ -117,7 +115,7 @@ function contentKeyOf(keystore: Keystore, keyUuid: string, options: RewrapOption
 /** Re-wraps into a file, atomically (temporary file renamed into place on success). */
 export async function rewrapFile(inputPath: string, outputPath: string, options: RewrapOptions): Promise<RewrapResult> {
   const temp = join(dirname(outputPath), `.${randomBytes(6).toString('hex')}.fabgate-tmp`);
-  const out = createWriteStream(temp, { flags: 'wx', mode: 0o600 });
+  const out = createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: 2 * 1024 * 1024 });
   try {
     const result = await rewrapPackage({ path: inputPath }, out, options);
     await new Promise<void>((resolve, reject) => (out.closed ? resolve() : out.once('close', resolve).once('error', reject)));

@@ -2,9 +2,11 @@ import { createReadStream } from 'node:fs';
 import { close as closeFd, open as openFd } from 'node:fs';
 import { promisify } from 'node:util';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { createInflateRaw, crc32 } from 'node:zlib';
+import { createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
+import { feedDigest, startDigest, type RunningDigest } from './digest-worker.js';
 import { designError, isDesignError } from './errors.js';
+import { fileChunks, ShortReadError } from './file-chunks.js';
 import { resolveLimits, type ArchiveLimits } from './limits.js';
 import { partNameKey } from './part-names.js';
 
@@ -49,7 +51,14 @@ export interface OpenEntryOptions {
   verifyCrc?: boolean;
 }
 
-const READ_CHUNK = 256 * 1024;
+/**
+ * Reads of stored entries are large: fewer system calls and stream hops per
+ * byte. Deflated entries are read in smaller steps because the inflation ratio
+ * is checked against the bytes read so far: a bomb gets at most
+ * `INFLATE_READ_CHUNK × maxCompressionRatio` out before it is stopped.
+ */
+const READ_CHUNK = 1024 * 1024;
+const INFLATE_READ_CHUNK = 256 * 1024;
 
 export class SafeZip {
   readonly #entries: Map<string, ZipEntry>;
@@ -124,16 +133,17 @@ export class SafeZip {
   openRaw(entry: ZipEntry): Readable {
     this.#assertOpen();
     if (entry.compressedSize === 0) return Readable.from([], { objectMode: false });
+    const step = entry.compressionMethod === 0 ? READ_CHUNK : INFLATE_READ_CHUNK;
     if (this.#buffer) {
       const data = this.#buffer.subarray(entry.dataStart, entry.dataStart + entry.compressedSize);
-      return Readable.from(chunksOf(data), { objectMode: false });
+      return Readable.from(chunksOf(data, step), { objectMode: false });
     }
     return createReadStream('', {
       fd: this.#fd!,
       start: entry.dataStart,
       end: entry.dataStart + entry.compressedSize - 1,
       autoClose: false,
-      highWaterMark: READ_CHUNK,
+      highWaterMark: step,
     });
   }
 
@@ -146,18 +156,67 @@ export class SafeZip {
     if (!entry) throw designError('DESIGN_PACKAGE_INVALID', `the package has no part '${partName}'`, { reason: 'part-missing', partName });
     const consumed = { bytes: 0 };
     const raw = this.openRaw(entry);
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        consumed.bytes += chunk.length;
-        cb(null, chunk);
-      },
-    });
     const guard = new EntryGuard(entry, this.limits, consumed, options.verifyCrc !== false);
-    const stages: NodeJS.ReadWriteStream[] = [counter];
-    if (entry.compressionMethod === 8) stages.push(createInflateRaw({ chunkSize: 64 * 1024 }));
+    const stages: NodeJS.ReadWriteStream[] = [];
+    // A stored entry consumes what it produces; only an inflated one needs its input counted.
+    if (entry.compressionMethod === 8) {
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          consumed.bytes += chunk.length;
+          cb(null, chunk);
+        },
+      });
+      stages.push(counter, createInflateRaw({ chunkSize: 256 * 1024 }));
+    }
     return chain(raw, stages, guard, (e) =>
       isDesignError(e) ? e : designError('DESIGN_ARCHIVE_MALFORMED', `cannot inflate '${entry.partName}': ${(e as Error).message}`, { reason: 'inflate', partName: entry.partName }),
     );
+  }
+
+  /**
+   * The inflated bytes of a part as chunks, each valid only until the next is
+   * asked for, with every check of `openEntry`. A stored entry (the usual form
+   * of an encrypted part) of a file archive is read with reused buffers and one
+   * read ahead (file-chunks.ts), its CRC-32 taken on the digest worker when
+   * large; other entries come from `openEntry`.
+   */
+  async *entryChunks(partName: string, options: OpenEntryOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+    const entry = this.entry(partName);
+    if (!entry) throw designError('DESIGN_PACKAGE_INVALID', `the package has no part '${partName}'`, { reason: 'part-missing', partName });
+    this.#assertOpen();
+    if (entry.compressionMethod !== 0) {
+      yield* this.openEntry(partName, options);
+      return;
+    }
+    // Stored: exactly the declared bytes are read (sizes were vetted when the archive was opened).
+    const crc = options.verifyCrc === false ? undefined : startDigest({ crc32: true }, { expectedBytes: entry.uncompressedSize, onWorkerFailure: crcWorkerFailure(entry) });
+    let finished = false;
+    try {
+      const chunks = this.#buffer
+        ? chunksOf(this.#buffer.subarray(entry.dataStart, entry.dataStart + entry.compressedSize), READ_CHUNK)
+        : fileChunks(this.#fd!, entry.dataStart, entry.compressedSize, READ_CHUNK);
+      for await (const chunk of chunks) {
+        if (crc) {
+          const wait = crc.update(chunk);
+          if (wait) await wait;
+        }
+        yield chunk;
+      }
+      if (crc) {
+        const { crc32 } = await crc.digest();
+        finished = true;
+        if (crc32 !== entry.crc32 >>> 0) throw designError('DESIGN_ARCHIVE_MALFORMED', `'${entry.partName}' fails its CRC-32 check (corrupt)`, { reason: 'crc', partName: entry.partName });
+      }
+      finished = true;
+    } catch (e) {
+      if (isDesignError(e)) throw e;
+      if (e instanceof ShortReadError) {
+        throw designError('DESIGN_ARCHIVE_MALFORMED', `'${entry.partName}' is cut off at byte ${e.position} of the archive (truncated)`, { reason: 'size-mismatch', partName: entry.partName });
+      }
+      throw designError('DESIGN_ARCHIVE_MALFORMED', `cannot read '${entry.partName}': ${(e as Error).message}`, { reason: 'read', partName: entry.partName });
+    } finally {
+      if (!finished) crc?.abandon();
+    }
   }
 
   /** Reads a whole part into memory, refusing parts larger than `maxBytes`. */
@@ -197,8 +256,8 @@ function closeZip(zip: yauzl.ZipFile): Promise<void> {
   });
 }
 
-function* chunksOf(data: Buffer): Generator<Buffer> {
-  for (let offset = 0; offset < data.length; offset += READ_CHUNK) yield data.subarray(offset, offset + READ_CHUNK);
+function* chunksOf(data: Buffer, step: number): Generator<Buffer> {
+  for (let offset = 0; offset < data.length; offset += step) yield data.subarray(offset, offset + step);
 }
 
 /**
@@ -238,21 +297,31 @@ export function chain<T extends NodeJS.ReadWriteStream & Readable>(
   return last;
 }
 
-/** Counts what an entry inflates to and stops it the moment a limit is crossed. */
+function crcWorkerFailure(entry: ZipEntry): (cause: Error) => Error {
+  return (cause) => designError('DESIGN_ARCHIVE_MALFORMED', `cannot check the CRC-32 of '${entry.partName}': ${cause.message}`, { reason: 'digest-worker', partName: entry.partName }, 'internal');
+}
+
+/**
+ * Counts what an entry inflates to and stops it the moment a limit is crossed;
+ * checks the CRC-32 at the end (on the digest worker for large entries).
+ */
 class EntryGuard extends Transform {
   #produced = 0;
-  #crc = 0;
+  readonly #crc: RunningDigest | undefined;
+  #ended = false;
   constructor(
     private readonly entry: ZipEntry,
     private readonly limits: ArchiveLimits,
     private readonly consumed: { bytes: number },
-    private readonly verifyCrc: boolean,
+    verifyCrc: boolean,
   ) {
     super();
+    this.#crc = verifyCrc ? startDigest({ crc32: true }, { expectedBytes: entry.uncompressedSize, onWorkerFailure: crcWorkerFailure(entry) }) : undefined;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.#produced += chunk.length;
+    if (this.entry.compressionMethod === 0) this.consumed.bytes = this.#produced;
     const { entry, limits } = this;
     if (this.#produced > entry.uncompressedSize) {
       cb(
@@ -272,13 +341,15 @@ class EntryGuard extends Transform {
       );
       return;
     }
-    if (this.verifyCrc) this.#crc = crc32(chunk, this.#crc);
-    cb(null, chunk);
+    if (!this.#crc) return cb(null, chunk);
+    feedDigest(this.#crc, chunk, (e) => (e ? cb(e) : cb(null, chunk)));
   }
 
   override _flush(cb: TransformCallback): void {
     const { entry } = this;
+    this.#ended = true;
     if (this.#produced !== entry.uncompressedSize) {
+      this.#crc?.abandon();
       cb(
         designError('DESIGN_ARCHIVE_MALFORMED', `'${entry.partName}' holds ${this.#produced} bytes, its header declares ${entry.uncompressedSize} (truncated or corrupt)`, {
           reason: 'size-mismatch',
@@ -287,11 +358,16 @@ class EntryGuard extends Transform {
       );
       return;
     }
-    if (this.verifyCrc && this.#crc >>> 0 !== entry.crc32 >>> 0) {
-      cb(designError('DESIGN_ARCHIVE_MALFORMED', `'${entry.partName}' fails its CRC-32 check (corrupt)`, { reason: 'crc', partName: entry.partName }));
-      return;
-    }
-    cb();
+    if (!this.#crc) return cb();
+    this.#crc.digest().then(({ crc32 }) => {
+      if (crc32 !== entry.crc32 >>> 0) return cb(designError('DESIGN_ARCHIVE_MALFORMED', `'${entry.partName}' fails its CRC-32 check (corrupt)`, { reason: 'crc', partName: entry.partName }));
+      cb();
+    }, cb);
+  }
+
+  override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
+    if (!this.#ended) this.#crc?.abandon();
+    cb(error);
   }
 }
 

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { createDeflateRaw, crc32 } from 'node:zlib';
+import { createDeflateRaw } from 'node:zlib';
+import { feedDigest, startDigest, type DigestKinds, type DigestValues, type RunningDigest } from './digest-worker.js';
+import { designError } from './errors.js';
 import { chain } from './safe-zip.js';
 
 /**
@@ -13,7 +15,10 @@ import { chain } from './safe-zip.js';
  * node:zlib's `crc32` runs at about 2 GB/s. Reading stays with yauzl.
  *
  * Entries are written one after another straight to the output with
- * backpressure; nothing is buffered beyond one chunk.
+ * backpressure; nothing is buffered beyond one chunk. An entry's CRC-32 (and,
+ * when asked, its SHA-256 for a manifest) is taken in the same pass, on the
+ * digest worker for large entries (digest-worker.ts), so that hashing overlaps
+ * with whatever produces the bytes.
  */
 
 const LOCAL_HEADER = 0x04034b50;
@@ -43,6 +48,17 @@ export interface ZipEntryOptions {
   compress: boolean;
   /** Expected uncompressed size, if known: decides whether the local header announces ZIP64. */
   sizeHint?: number;
+  /** Also take the SHA-256 of the entry's (uncompressed) content. */
+  sha256?: boolean;
+}
+
+/** What was written for one entry. */
+export interface ZipEntryWritten {
+  /** Uncompressed size. */
+  size: number;
+  crc32: number;
+  /** Hex SHA-256 of the uncompressed content, when asked for. */
+  sha256?: string;
 }
 
 interface Written {
@@ -55,13 +71,33 @@ interface Written {
   zip64: boolean;
 }
 
-class Crc extends Transform {
-  crc = 0;
-  size = 0;
+/** Passes an entry's bytes through while their CRC-32 (and SHA-256) is taken. */
+class EntryDigest extends Transform {
+  readonly #digest: RunningDigest;
+  values: DigestValues | undefined;
+
+  constructor(kinds: DigestKinds, expectedBytes: number | undefined, name: string) {
+    super();
+    this.#digest = startDigest(kinds, {
+      expectedBytes,
+      onWorkerFailure: (cause) => designError('DESIGN_ARCHIVE_MALFORMED', `cannot write '${name}': ${cause.message}`, { reason: 'digest-worker', name }, 'internal'),
+    });
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.crc = crc32(chunk, this.crc);
-    this.size += chunk.length;
-    cb(null, chunk);
+    feedDigest(this.#digest, chunk, (e) => (e ? cb(e) : cb(null, chunk)));
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.#digest.digest().then((v) => {
+      this.values = v;
+      cb();
+    }, cb);
+  }
+
+  override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
+    if (!this.values) this.#digest.abandon();
+    cb(error);
   }
 }
 
@@ -90,12 +126,12 @@ export class ZipWriter {
   }
 
   /** Adds an entry from memory. */
-  async addBuffer(name: string, data: Uint8Array, options: ZipEntryOptions): Promise<void> {
-    await this.addStream(name, Readable.from([Buffer.from(data)], { objectMode: false }), { ...options, sizeHint: data.length });
+  addBuffer(name: string, data: Uint8Array, options: ZipEntryOptions): Promise<ZipEntryWritten> {
+    return this.addStream(name, Readable.from([Buffer.from(data)], { objectMode: false }), { ...options, sizeHint: data.length });
   }
 
   /** Adds an entry from a stream; resolves once the entry is completely written. */
-  async addStream(name: string, source: Readable, options: ZipEntryOptions): Promise<void> {
+  async addStream(name: string, source: Readable, options: ZipEntryOptions): Promise<ZipEntryWritten> {
     if (this.#busy) throw new Error('ZipWriter: entries must be added one at a time');
     if (this.#finished) throw new Error('ZipWriter: already finished');
     if (this.#names.has(name)) throw new Error(`ZipWriter: duplicate entry ${name}`);
@@ -107,17 +143,18 @@ export class ZipWriter {
       const offset = this.#offset;
       const announceZip64 = this.#options.forceZip64 === true || (options.sizeHint ?? 0) >= MAX32 - 65536 || offset >= MAX32;
       await this.#write(this.#localHeader(nameBytes, method, announceZip64));
-      const crc = new Crc();
-      const stages: NodeJS.ReadWriteStream[] = method === 8 ? [createDeflateRaw({ level: 6 })] : [];
-      const last = stages.length > 0 ? chain(source, [crc], stages[0] as Transform, (e) => e as Error) : chain(source, [], crc, (e) => e as Error);
+      const digest = new EntryDigest({ crc32: true, sha256: options.sha256 === true }, options.sizeHint, name);
+      const last = method === 8 ? chain(source, [digest], createDeflateRaw({ level: 6 }), (e) => e as Error) : chain(source, [], digest, (e) => e as Error);
       let compressedSize = 0;
       for await (const chunk of last) {
         compressedSize += (chunk as Buffer).length;
         await this.#write(chunk as Buffer);
       }
-      const zip64 = announceZip64 || crc.size >= MAX32 || compressedSize >= MAX32;
-      await this.#write(this.#dataDescriptor(crc.crc >>> 0, compressedSize, crc.size, zip64));
-      this.#entries.push({ name: nameBytes, method, crc: crc.crc >>> 0, compressedSize, size: crc.size, offset, zip64 });
+      const { bytes: size, crc32, sha256 } = digest.values!;
+      const zip64 = announceZip64 || size >= MAX32 || compressedSize >= MAX32;
+      await this.#write(this.#dataDescriptor(crc32!, compressedSize, size, zip64));
+      this.#entries.push({ name: nameBytes, method, crc: crc32!, compressedSize, size, offset, zip64 });
+      return { size, crc32: crc32!, ...(sha256 ? { sha256: sha256.toString('hex') } : {}) };
     } finally {
       this.#busy = false;
     }
