@@ -214,6 +214,12 @@ async function printCommand(io: CliIO, json: boolean, ctx: AgentContext, values:
     for (const v of report.violations) out(`  line ${v.line}: ${v.rule} = ${v.value} (limit ${v.limit})`);
     if (report.error) out(`  ${report.error.code}: ${report.error.message}`);
   });
+  const after = report.flush_after?.error;
+  if (after?.code === 'AGENT_ROLLBACK_DETECTED') {
+    // The job ran, but reporting it showed the state is an older copy: the device now refuses jobs.
+    io.stderr.write(`error ${after.code}: ${after.message}\n`);
+    return EXIT.failure;
+  }
   if (report.outcome === 'completed') return EXIT.ok;
   if (report.outcome === 'violation') {
     const first = report.violations[0];

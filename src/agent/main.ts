@@ -4,6 +4,7 @@
  * builtins and the agent's own modules: no web framework, no database, no
  * logger (main.test.ts holds the import graph to that).
  */
+import { pathToFileURL } from 'node:url';
 import { processIO } from '../cli/io.js';
 import { runAgentCli } from './cli.js';
 
@@ -27,4 +28,4 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
 }
 
 // Run when executed directly (node dist/agent/main.js, or tsx src/agent/main.ts).
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
