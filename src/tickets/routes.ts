@@ -322,7 +322,8 @@ export function ticketRoutes(app: OpenAPIHono<AppEnv>): void {
     const p = principalOf(c);
     const { id } = c.req.valid('param');
     const db = c.get('services').database.db;
-    const scope = licenceScope(p);
+    // Devices read their own tickets, not the licences behind them.
+    const scope = (await deviceOfPrincipal(db, p)) ? null : licenceScope(p);
     if (!scope) throw new FabgateError('LICENSING_LICENCE_NOT_FOUND', `no licence '${id}'`, 'not_found');
     const licence = await loadLicence(db, id, scope);
     return c.json({ devices: await namedDevicesView(db, licence.id) }, 200);

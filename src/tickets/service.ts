@@ -185,6 +185,7 @@ export async function releaseForDevices(
   caller: Caller,
   input: { designId: string; licenceId: string; deviceIds: readonly string[] },
   transact: Transact,
+  opts: { auditReuse?: boolean } = {},
 ): Promise<{ release: ReleaseView; created: boolean }> {
   checkDeviceIds(input.deviceIds);
   const db = services.database.db;
@@ -196,7 +197,8 @@ export async function releaseForDevices(
   const key = recipientsKey(recipients);
   const existing = await findRelease(db, design.id, key);
   const reuse = async (r: NonNullable<typeof existing>) => {
-    await transact((_trx, audit) => audit('designs.release_reused', 'design_release', r.id));
+    // Asked for on its own, a reused release is still a write the audit trail records; inside ticket issuance the ticket's record covers it.
+    if (opts.auditReuse !== false) await transact((_trx, audit) => audit('designs.release_reused', 'design_release', r.id));
     return { release: releaseView(r), created: false };
   };
   if (existing) return reuse(existing);
@@ -311,7 +313,7 @@ export async function issueTicket(services: Services, caller: Caller, input: Iss
   }
   if (nbf * 1000 < Date.parse(licence.valid_from) - 1000) throw new FabgateError('TICKET_VALIDITY_OUTSIDE_LICENCE', `the ticket cannot start before the licence (${licence.valid_from})`, 'conflict');
   await ensureIssuerKey(db, services.keys, services.clock);
-  const { release } = await releaseForDevices(services, caller, { designId: input.designId, licenceId: licence.id, deviceIds: input.deviceIds }, transact);
+  const { release } = await releaseForDevices(services, caller, { designId: input.designId, licenceId: licence.id, deviceIds: input.deviceIds }, transact, { auditReuse: false });
   const design = await loadDesign(db, input.designId, licence.holder_id);
 
   const row = await transact(async (trx, audit) => {
