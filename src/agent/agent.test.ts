@@ -94,13 +94,16 @@ describe('receiving and printing a job', () => {
     const { t, octo } = await agentWithOctoPrint();
     const job = await t.job(GCODE.screw, { prints: 2 });
     let seen: { used?: number; open?: unknown } = {};
+    let during: ReturnType<typeof agentStatus> | undefined;
     octo.onPrinting = () => {
       const s = (JSON.parse(readFileSync(paths(t.dir).state, 'utf8')) as { state: { counters: Record<string, { used: number }>; open_job: unknown } }).state;
       seen = { used: Object.values(s.counters)[0]?.used, open: s.open_job };
+      during ??= agentStatus(t.ctx); // an operator asking while the job runs
     };
     await print(t, job);
     expect(seen.used).toBe(1);
     expect(seen.open).toMatchObject({ kind: 'print', counter: 1, seq: 1, printer: 'octoprint' });
+    expect(await during).toMatchObject({ busy: true, state: { open_job: { counter: 1 }, counters: [{ used: 1 }] } });
     const second = await print(t, job);
     expect(second.counter).toBe(2);
     await expect(print(t, job)).rejects.toMatchObject({ code: 'TICKET_EXHAUSTED' });
@@ -199,13 +202,18 @@ describe('refusing invalid tickets, each with its own code', () => {
     await expect(print(t, later)).rejects.toMatchObject({ code: 'AGENT_CLOCK_REGRESSED' });
   });
 
-  it('refuses a design not wrapped to this device, and a 3MF without G-code', async () => {
+  it('refuses a design not wrapped to this device, a file that is no design, and an oversized or malformed bundle', async () => {
     const { t } = await agentWithOctoPrint();
     const stranger = { id: 'dev_x', keys: (await deviceKeys())[2]! };
     const sealed = await sealGcode(t.work, readFileSync(GCODE.screw), stranger);
     const bundle = writeBundle(t.work, ticketFor(t.device, sealed.hash, t.issuer));
     await expect(print(t, { design: sealed.file, bundle })).rejects.toMatchObject({ code: 'DESIGN_CONSUMER_NOT_FOUND' });
     await expect(print(t, { design: GCODE.screw, bundle })).rejects.toMatchObject({ code: 'AGENT_DESIGN_UNSUPPORTED' });
+    const huge = join(t.work, 'huge.ticket.json');
+    writeFileSync(huge, Buffer.alloc(5 * 1024 * 1024, 0x20));
+    await expect(print(t, { design: sealed.file, bundle: huge })).rejects.toMatchObject({ code: 'TICKET_TOO_LARGE' });
+    writeFileSync(huge, '{"format": "fabgate.ticket-bundle.v1", "ticket": 42}');
+    await expect(print(t, { design: sealed.file, bundle: huge })).rejects.toMatchObject({ code: 'TICKET_MALFORMED' });
     expect(t.server.devices.get(t.device.id)!.records).toHaveLength(0);
   });
 });

@@ -13,11 +13,12 @@
  *     it passes, and the cancel sequence at the first that does not;
  *  6. close the job with its signed usage record, and report again.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createPublicKey } from 'node:crypto';
 import type { CheckResult, GcodeStats } from '../gcode/checker.js';
 import type { Envelope } from '../gcode/envelope.js';
 import { FabgateError } from '../shared/errors.js';
+import { TicketError } from '../tickets/errors.js';
 import { parseTicketBundle, type TicketBundle } from '../tickets/ticket.js';
 import { usageRecordHash } from '../tickets/usage-record.js';
 import { withAgent, type Agent, type AgentContext } from './agent.js';
@@ -151,10 +152,18 @@ function flushFailure(agent: Agent, e: unknown): FlushReport {
   return { reachable: true, acknowledged: 0, pending: s.chain.seq - s.acked.seq, acked_seq: s.acked.seq, error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
 }
 
+/** A bundle is a 64 KiB ticket and a receipt of at most 2 MiB (TicketBundleSchema): anything larger is not read. */
+const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
+
 async function readBundle(path: string): Promise<TicketBundle> {
-  const text = (await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new AgentError('AGENT_CONFIG_INVALID', `cannot read the ticket ${path}: ${e.code ?? e.message}`);
-  })).trim();
+  const size = await stat(path).then(
+    (s) => s.size,
+    (e: NodeJS.ErrnoException) => {
+      throw new AgentError('AGENT_CONFIG_INVALID', `cannot read the ticket ${path}: ${e.code ?? e.message}`);
+    },
+  );
+  if (size > MAX_BUNDLE_BYTES) throw new TicketError('TICKET_TOO_LARGE', `the ticket bundle is ${size} bytes; at most ${MAX_BUNDLE_BYTES} are read`);
+  const text = (await readFile(path, 'utf8')).trim();
   if (text.startsWith('{')) {
     let json: unknown;
     try {

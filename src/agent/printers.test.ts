@@ -101,10 +101,13 @@ describe('OctoPrint', () => {
     expect(report).toMatchObject({ outcome: 'completed', design: pkg.hash });
     expect(octo.uploads[0]!.bytes.equals(screw)).toBe(true);
     // two G-code parts: the agent will not guess which one to print
-    const two = await protectGcode3mf(t.work, screw, t.device, 1);
+    const two = await protectGcode3mf(t.work, screw, t.device, 2);
     const bundle = writeBundle(t.work, ticketFor(t.device, two.hash, t.issuer));
     await expect(run(t, { design: two.file, bundle })).rejects.toMatchObject({ code: 'AGENT_DESIGN_NO_GCODE' });
     expect((await run(t, { design: two.file, bundle }, { part: 'Metadata/plate_2.gcode' })).outcome).toBe('completed');
+    // a model without G-code is not printable: it must be sliced first
+    const model = await protectGcode3mf(t.work, screw, t.device, 0);
+    await expect(run(t, { design: model.file, bundle: writeBundle(t.work, ticketFor(t.device, model.hash, t.issuer)) })).rejects.toMatchObject({ code: 'AGENT_DESIGN_NO_GCODE' });
 
     const bgcode = readFileSync(GCODE.bgcode);
     const job = await t.job(bgcode, { envelope: MK4_ENVELOPE }, { name: 'mini_cube.bgcode', contentType: 'application/x.bgcode' });

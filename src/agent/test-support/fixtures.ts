@@ -123,12 +123,11 @@ export async function sealGcode(dir: string, gcode: Buffer, device: DeviceRef, n
  * A "G-code 3MF": PrusaSlicer's nut.3mf with a sliced G-code part added (as
  * slicers that export plate G-code inside a 3MF do), protected for one device.
  */
-export async function protectGcode3mf(dir: string, gcode: Buffer, device: DeviceRef, extraGcodeParts = 0): Promise<{ file: string; hash: string }> {
+export async function protectGcode3mf(dir: string, gcode: Buffer, device: DeviceRef, gcodeParts = 1): Promise<{ file: string; hash: string }> {
   const plain = await rewritePackage(readFileSync(GCODE.nut3mf), (parts) => {
     const types = parts.get('/[Content_Types].xml')!.toString('utf8');
     parts.set('/[Content_Types].xml', Buffer.from(types.replace('</Types>', ' <Default Extension="gcode" ContentType="text/x.gcode"/>\n</Types>')));
-    parts.set('/Metadata/plate_1.gcode', gcode);
-    for (let i = 0; i < extraGcodeParts; i++) parts.set(`/Metadata/plate_${i + 2}.gcode`, gcode);
+    for (let i = 1; i <= gcodeParts; i++) parts.set(`/Metadata/plate_${i}.gcode`, gcode);
   });
   const { sink, bytes } = bufferSink();
   const result = await protectPackage({ buffer: plain }, sink, {
