@@ -284,6 +284,32 @@ describe('store and forward', () => {
     expect(readdirSync(paths(t.dir).outbox)).toHaveLength(0);
   });
 
+  it('takes a newer revocation list, and refuses an older one than it holds (no un-revoking by replay)', async () => {
+    const { t } = await agentWithOctoPrint();
+    const job = await t.job(GCODE.screw, { prints: 5 });
+    const jti = (JSON.parse(Buffer.from(job.jws.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
+    t.server.revoke(2, [jti]);
+    expect(await withAgent(t.ctx, (agent) => flushOutbox(agent))).toMatchObject({ revocations: { serial: 2, updated: true } });
+    const older = t.server.revocationJws;
+    t.server.revoke(1, []); // an old list, served again by the server or by someone in between
+    expect(await withAgent(t.ctx, (agent) => flushOutbox(agent))).toMatchObject({ revocations: { error: { code: 'TICKET_REVOCATIONS_INVALID' } } });
+    expect((await agentStatus(t.ctx)).state.revocations).toMatchObject({ serial: 2 });
+    await expect(print(t, job)).rejects.toMatchObject({ code: 'TICKET_REVOKED' });
+    t.server.revocationJws = older;
+    t.server.revoke(3, []); // lifted in a newer list
+    expect((await print(t, job)).outcome).toBe('completed');
+  });
+
+  it('an enrolment that cannot reach the server writes nothing', async () => {
+    const t = await setupAgent();
+    open.push(t);
+    await t.server.stop();
+    const dir = join(t.work, 'offline');
+    await expect(enrol({ dir, server: t.server.url, token: 'enrol_x', keys: (await deviceKeys())[1]! })).rejects.toMatchObject({ code: 'AGENT_SERVER_UNREACHABLE' });
+    expect(readdirSync(dir)).toEqual([]);
+    await t.server.start();
+  });
+
   it('stops printing when too many records wait for the server', async () => {
     const { t } = await agentWithOctoPrint();
     await writeConfig(t.dir, { ...(await readConfig(t.dir)), max_unacknowledged: 2 });
