@@ -99,8 +99,34 @@ export function holidaysOf(cal: CalendarDef, year: number): ReadonlyMap<string, 
   return out;
 }
 
-/** true when `date` is neither a weekend day nor a public holiday of the calendar. */
+const nextDayCache = new Map<string, string>();
+
+/** The day after `date`, memoised: clocks walk the same days on every view of every case. */
+export function nextDay(date: string): string {
+  let n = nextDayCache.get(date);
+  if (n === undefined) {
+    n = addDays(date, 1);
+    if (nextDayCache.size > 200_000) nextDayCache.clear();
+    nextDayCache.set(date, n);
+  }
+  return n;
+}
+
+const workingCache = new Map<string, boolean>();
+
+/** true when `date` is neither a weekend day nor a public holiday of the calendar (memoised per calendar and date). */
 export function isWorkingDay(cal: CalendarDef, date: string): boolean {
+  const key = `${cal.id}:${date}`;
+  let w = workingCache.get(key);
+  if (w === undefined) {
+    w = computeWorkingDay(cal, date);
+    if (workingCache.size > 200_000) workingCache.clear();
+    workingCache.set(key, w);
+  }
+  return w;
+}
+
+function computeWorkingDay(cal: CalendarDef, date: string): boolean {
   if (cal.weekend.includes(weekday(date))) return false;
   const year = Number(date.slice(0, 4));
   // A holiday observed on the Friday before can fall in the previous year (1 January on a Saturday).

@@ -12,7 +12,7 @@ import { countryName } from './countries.js';
 import type { ApplicationSnapshot, ItemClassificationSummary, PartyScreening, RuleSetStamp } from './model.js';
 import { evaluateRedFlags, type RedFlagResult } from './red-flags.js';
 import { destinationGroupsOf, licensingReference } from './reference.js';
-import type { DestinationFinding, ItemClassifier, PartyScreener } from './seams.js';
+import type { DestinationFinding, ItemClassifier, PartyScreener, SeamContext } from './seams.js';
 
 export interface ItemPrecheck {
   item_id: string;
@@ -110,16 +110,16 @@ const sameSummary = (a: ItemClassificationSummary | null, b: ItemClassificationS
 /** Run the pre-checks. `carriedOver` holds the item and party ids an amendment leaves unchanged. */
 export async function runPrechecks(
   app: ApplicationSnapshot,
-  deps: { classifier: ItemClassifier; screener: PartyScreener; now: Date; carriedOver?: { items: ReadonlySet<string>; parties: ReadonlySet<string> } },
+  deps: { classifier: ItemClassifier; screener: PartyScreener; now: Date; carriedOver?: { items: ReadonlySet<string>; parties: ReadonlySet<string> }; ctx?: SeamContext },
 ): Promise<PrecheckResult> {
-  const { classifier, screener, now } = deps;
+  const { classifier, screener, now, ctx } = deps;
   const carried = deps.carriedOver ?? { items: new Set<string>(), parties: new Set<string>() };
   const ref = licensingReference();
 
   const classification: ItemPrecheck[] = [];
   for (const it of app.items) {
     const keep = carried.items.has(it.id) && it.classification;
-    const s = keep ? it.classification! : await classifier.classify(it.spec, now);
+    const s = keep ? it.classification! : await classifier.classify(it.spec, now, ctx);
     classification.push({
       item_id: it.id,
       name: it.name,
@@ -138,6 +138,7 @@ export async function runPrechecks(
   const screened = await screener.screen(
     fresh.map((p) => ({ id: p.id, name: p.name, country: p.country, type: p.type, ...(p.date_of_birth ? { dob: p.date_of_birth } : {}) })),
     now,
+    ctx,
   );
   const screening: PartyPrecheck[] = app.parties.map((p) => {
     const kept = !fresh.includes(p);
@@ -153,7 +154,7 @@ export async function runPrechecks(
     const findings: DestinationPrecheck['findings'] = [];
     if (classifier.destination) {
       for (const it of app.items) {
-        const f = await classifier.destination(it.spec, country);
+        const f = await classifier.destination(it.spec, country, ctx);
         if (f) findings.push({ item_id: it.id, ...f });
       }
     }
@@ -163,7 +164,7 @@ export async function runPrechecks(
   const base = {
     ran_at: now.toISOString(),
     inputs_sha256: applicationInputsDigest(app),
-    versions: { rule_sets: classifier.ruleSets(), list_version: await screener.listVersion(), red_flags: ref.redFlags.version, destination_groups: ref.destinationGroups.version },
+    versions: { rule_sets: await classifier.ruleSets(ctx), list_version: await screener.listVersion(ctx), red_flags: ref.redFlags.version, destination_groups: ref.destinationGroups.version },
     classification,
     screening,
     red_flags,

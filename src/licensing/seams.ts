@@ -19,6 +19,8 @@ import { classify } from '../classification/evaluate.js';
 import { parseItem } from '../classification/item.js';
 import { defaultEngine } from '../classification/rules/index.js';
 import type { Engine } from '../classification/evaluate.js';
+import type { Kysely } from 'kysely';
+import type { Tables } from '../db/tables.js';
 import type { ScreeningIndex } from '../screening/match/index.js';
 import { Screener } from '../screening/match/screen.js';
 import { FabgateError, isFabgateError } from '../shared/errors.js';
@@ -30,15 +32,24 @@ export interface DestinationFinding {
   regimes: Array<{ regime: string; status: string; reasons: string[] }>;
 }
 
+/**
+ * What a seam call may use: the transaction of the licensing change it is part
+ * of, so a classifier or screener backed by the database (uploaded rule-set
+ * versions, activated list versions) reads the same snapshot.
+ */
+export interface SeamContext {
+  db: Kysely<Tables>;
+}
+
 export interface ItemClassifier {
   /** The rule sets in force now. */
-  ruleSets(): RuleSetStamp[];
+  ruleSets(ctx?: SeamContext): RuleSetStamp[] | Promise<RuleSetStamp[]>;
   /** Validate an item specification; throws the classifier's FabgateError (e.g. CLASSIFICATION_ITEM_INVALID) when it is not one. */
   parse(spec: unknown): { kind: string; name: string | undefined };
   /** Classify a stored specification. A specification that no longer validates gives status `invalid`, not a throw. */
-  classify(spec: unknown, now: Date): Promise<ItemClassificationSummary>;
+  classify(spec: unknown, now: Date, ctx?: SeamContext): Promise<ItemClassificationSummary>;
   /** The licence requirement per regime for a destination, when the classifier can tell. */
-  destination?(spec: unknown, country: string): Promise<DestinationFinding | null>;
+  destination?(spec: unknown, country: string, ctx?: SeamContext): Promise<DestinationFinding | null>;
 }
 
 export interface ScreeningSubject {
@@ -51,15 +62,15 @@ export interface ScreeningSubject {
 
 export interface PartyScreener {
   /** The list version screening runs against now; null when no list is loaded. */
-  listVersion(): Promise<string | null>;
+  listVersion(ctx?: SeamContext): Promise<string | null>;
   /** Screen parties; one result per subject id. */
-  screen(subjects: ScreeningSubject[], now: Date): Promise<Map<string, PartyScreening>>;
+  screen(subjects: ScreeningSubject[], now: Date, ctx?: SeamContext): Promise<Map<string, PartyScreening>>;
 }
 
 /* ------------------------------------------------------------- classifier */
 
 /** The classifier over a compiled classification engine (the shipped rule sets by default). */
-export function engineClassifier(engine: Engine = defaultEngine()): ItemClassifier {
+export function engineClassifier(engine: Engine = defaultEngine()): Omit<ItemClassifier, 'ruleSets'> & { ruleSets(): RuleSetStamp[] } {
   const stamps = engine.ruleSets.map(({ ruleSet, sha256 }) => ({ id: ruleSet.id, regime: ruleSet.regime, version: ruleSet.version, sha256 }));
   return {
     ruleSets: () => stamps,

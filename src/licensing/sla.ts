@@ -15,7 +15,7 @@
  * is the (target + 1)-th counted day, before its cut-off.
  */
 import { FabgateError } from '../shared/errors.js';
-import { addDays, cutoffInstant, isWorkingDay, localDate } from './calendar.js';
+import { cutoffInstant, isWorkingDay, localDate, nextDay } from './calendar.js';
 import type { CalendarDef, SlaTarget } from './reference.js';
 
 export type ClockEventKind = 'start' | 'pause' | 'resume' | 'stop';
@@ -97,7 +97,7 @@ export function countedDays(tl: Timeline, cal: CalendarDef, dayType: 'working' |
   const out: string[] = [];
   if (!tl.running.length || until < anchor) return out;
   const last = localDate(cal, new Date(until));
-  for (let d = localDate(cal, new Date(anchor)); d <= last; d = addDays(d, 1)) {
+  for (let d = localDate(cal, new Date(anchor)); d <= last; d = nextDay(d)) {
     if (!counts(cal, dayType, d)) continue;
     const c = cutoffInstant(cal, d).getTime();
     if (c <= anchor || c > until) continue;
@@ -112,7 +112,7 @@ function projectDay(cal: CalendarDef, dayType: 'working' | 'calendar', after: nu
   let left = n;
   for (;;) {
     if (counts(cal, dayType, d) && cutoffInstant(cal, d).getTime() > after && --left === 0) return d;
-    d = addDays(d, 1);
+    d = nextDay(d);
   }
 }
 

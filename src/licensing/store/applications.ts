@@ -151,8 +151,8 @@ export async function checklistOf(db: Db, row: LicensingApplicationRow, snapshot
   const { classifier, screener } = licensingSeams();
   const amendment = await amendmentDiff(db, row, snapshot);
   return completenessChecklist(licenceType(row.licence_type), snapshot, {
-    ruleSets: classifier.ruleSets(),
-    listVersion: await screener.listVersion(),
+    ruleSets: await classifier.ruleSets({ db }),
+    listVersion: await screener.listVersion({ db }),
     ...(amendment ? { amendment: { used: amendment.used, changes: amendment.diff.changes.length } } : {}),
   });
 }
@@ -307,7 +307,7 @@ export async function addItem(db: Db, clock: Clock, actor: LicensingActor, row: 
   checkItemFields(input);
   const { classifier } = licensingSeams();
   const parsed = classifier.parse(input.spec);
-  const classification = await classifier.classify(input.spec, clock.now());
+  const classification = await classifier.classify(input.spec, clock.now(), { db });
   const last = await db.selectFrom('licensing_items').select((eb) => eb.fn.max('position').as('p')).where('application_id', '=', row.id).executeTakeFirst();
   const spec = JSON.stringify(input.spec);
   const r: LicensingItemRow = {
@@ -349,7 +349,7 @@ export async function updateItem(db: Db, clock: Clock, actor: LicensingActor, ro
     set.spec_sha256 = sha256Hex(canonicalJson(input.spec));
     set.kind = parsed.kind;
     set.name = parsed.name ?? parsed.kind.replace(/_/g, ' ');
-    set.classification = JSON.stringify(await classifier.classify(input.spec, clock.now()));
+    set.classification = JSON.stringify(await classifier.classify(input.spec, clock.now(), { db }));
   }
   if (input.quantity !== undefined) set.quantity_milli = input.quantity === null ? null : toMilli(input.quantity);
   if (input.unit !== undefined) set.unit = input.unit;
@@ -364,7 +364,7 @@ export async function updateItem(db: Db, clock: Clock, actor: LicensingActor, ro
 export async function reclassifyItem(db: Db, clock: Clock, actor: LicensingActor, row: LicensingApplicationRow, itemId: string): Promise<ApplicationItem> {
   assertEditable(row);
   const cur = await loadItem(db, row, itemId);
-  const classification = await licensingSeams().classifier.classify(JSON.parse(cur.spec), clock.now());
+  const classification = await licensingSeams().classifier.classify(JSON.parse(cur.spec), clock.now(), { db });
   await db.updateTable('licensing_items').set({ classification: JSON.stringify(classification) }).where('id', '=', cur.id).execute();
   await touch(db, row, clock.now());
   await appendEvent(db, { applicationId: row.id, at: clock.now(), actor, kind: 'edit', visibility: 'exporter', summary: `Item “${cur.name}” classified again (${classification.status.replace(/_/g, ' ')})` });
@@ -379,8 +379,8 @@ export async function removeItem(db: Db, clock: Clock, actor: LicensingActor, ro
   await appendEvent(db, { applicationId: row.id, at: clock.now(), actor, kind: 'edit', visibility: 'exporter', summary: `Item “${cur.name}” removed` });
 }
 
-async function screenParty(p: { id: string; name: string; country: string; type?: 'organisation' | 'person'; date_of_birth?: string | undefined }, at: Date): Promise<PartyScreening> {
-  const results = await licensingSeams().screener.screen([{ id: p.id, name: p.name, country: p.country, ...(p.type ? { type: p.type } : {}), ...(p.date_of_birth ? { dob: p.date_of_birth } : {}) }], at);
+async function screenParty(db: Db, p: { id: string; name: string; country: string; type?: 'organisation' | 'person'; date_of_birth?: string | undefined }, at: Date): Promise<PartyScreening> {
+  const results = await licensingSeams().screener.screen([{ id: p.id, name: p.name, country: p.country, ...(p.type ? { type: p.type } : {}), ...(p.date_of_birth ? { dob: p.date_of_birth } : {}) }], at, { db });
   return results.get(p.id)!;
 }
 
@@ -390,7 +390,7 @@ export async function addParty(db: Db, clock: Clock, actor: LicensingActor, row:
   checkCountries([input.country], 'country');
   const { role, name, country, ...details } = input;
   const id = newId('pty');
-  const screening = await screenParty({ id, ...input }, clock.now());
+  const screening = await screenParty(db, { id, ...input }, clock.now());
   const last = await db.selectFrom('licensing_parties').select((eb) => eb.fn.max('position').as('p')).where('application_id', '=', row.id).executeTakeFirst();
   const r: LicensingPartyRow = {
     id,
@@ -422,7 +422,7 @@ export async function updateParty(db: Db, clock: Clock, actor: LicensingActor, r
   checkCountries([input.country], 'country');
   const cur = await loadParty(db, row, partyId);
   const { role, name, country, ...details } = input;
-  const screening = await screenParty({ id: cur.id, ...input }, clock.now());
+  const screening = await screenParty(db, { id: cur.id, ...input }, clock.now());
   const set = { role, name, name_key: nameKey(name), country, details: JSON.stringify(details), screening: JSON.stringify(screening) };
   await db.updateTable('licensing_parties').set(set).where('id', '=', cur.id).execute();
   await touch(db, row, clock.now());
@@ -435,7 +435,7 @@ export async function rescreenParty(db: Db, clock: Clock, actor: LicensingActor,
   assertEditable(row);
   const cur = await loadParty(db, row, partyId);
   const p = partyFromRow(cur);
-  const screening = await screenParty(p, clock.now());
+  const screening = await screenParty(db, p, clock.now());
   await db.updateTable('licensing_parties').set({ screening: JSON.stringify(screening) }).where('id', '=', cur.id).execute();
   await touch(db, row, clock.now());
   await appendEvent(db, { applicationId: row.id, at: clock.now(), actor, kind: 'edit', visibility: 'exporter', summary: `“${cur.name}” screened again (${screening.status.replace(/_/g, ' ')})` });
