@@ -9,7 +9,8 @@ import { loadConfig } from '../shared/config.js';
 import { FabgateError } from '../shared/errors.js';
 import { migrate } from '../db/migrate.js';
 import { openServices, LOG_REDACT, type Services } from './services.js';
-import { formatCredentials, seedDemo } from './seed.js';
+import { formatCredentials } from './seed.js';
+import { enrolDemoPrintHost, seedDemoWorld } from './demo.js';
 import { startServer } from './server.js';
 
 /** Commands run as the operator at the console: recorded as such in the audit trail. */
@@ -45,13 +46,20 @@ export const registerServiceCommands: CommandRegistrar = (program: Command, { io
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FabgateError('CLI_BAD_PORT', `not a port: ${opts.port}`, 'invalid_input');
       const services = await openServices(config);
       if (config.seedDemo) {
-        const creds = await seedDemo(services);
+        const creds = await seedDemoWorld(services);
         if (creds) io.stdout.write('\n' + formatCredentials(creds) + '\n\n');
       }
       // Integrate whatever was queued while the server was down, then keep the log current.
       await services.ledger.integrate();
       services.ledger.start();
       const server = await startServer(services, { port, host: opts.host ?? config.host });
+      if (config.seedDemo) {
+        const host = await enrolDemoPrintHost(services, server.url).catch((e: unknown) => {
+          services.logger.warn({ err: e }, 'the demo print host could not enrol');
+          return undefined;
+        });
+        if (host) io.stdout.write(`The demo print host is enrolled; its agent state is in ${host} (fabgate-agent --state-dir ${host} status)\n`);
+      }
       services.logger.info({ url: server.url, database: services.database.dialect }, 'Fabgate is serving');
       io.stdout.write(`Fabgate is serving on ${server.url} (database: ${services.database.dialect})\n`);
       await new Promise<void>((resolve) => {
