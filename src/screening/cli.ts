@@ -1,14 +1,16 @@
 /**
- * `fabgate screen` and `fabgate lists inspect`: screening from files, no database.
+ * `fabgate screen` and `fabgate lists inspect`: screening from files (or, with
+ * `--lists db`, the versions active in the database); `lists load|versions|diff|activate`
+ * (cli-store.ts) manage list versions in the database.
  */
 import { createReadStream, createWriteStream, readdirSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { z } from 'zod';
 import { CliExit, EXIT, emit, progress, type CliIO } from '../cli/io.js';
 import type { CommandRegistrar } from '../cli/program.js';
 import { FabgateError } from '../shared/errors.js';
+import { registerListStoreCommands } from './cli-store.js';
 import { detectFormat } from './lists/detect.js';
 import { lines } from './lists/json-stream.js';
 import { openLists, type ListLoadSummary } from './lists/load.js';
@@ -17,15 +19,10 @@ import { LIST_FORMATS, type ListFormat } from './model.js';
 import { ScreeningIndexBuilder } from './match/index.js';
 import { Screener } from './match/screen.js';
 import { DEFAULT_THRESHOLD, type Party } from './match/types.js';
+import { PartyLine } from './party-line.js';
 
 /** One line of `--input`. */
-export const PartyLine = z.object({
-  id: z.string().min(1).max(200),
-  name: z.string().min(1).max(1000),
-  country: z.string().max(100).optional(),
-  type: z.enum(['person', 'organisation', 'vessel', 'aircraft']).optional(),
-  dob: z.string().max(100).optional(),
-});
+export { PartyLine };
 
 const formatOption = () => new Option('--format <format>', 'list format').choices(['auto', ...LIST_FORMATS]).default('auto');
 
@@ -104,11 +101,55 @@ async function* readParties(file: string, path: string): AsyncGenerator<Party> {
   }
 }
 
+/** `--lists db` reads the active list versions of the configured database instead of files. */
+export const LISTS_FROM_DATABASE = 'db';
+
+async function screenFile(
+  io: CliIO,
+  screener: Screener,
+  opts: { input: string; output: string; json?: boolean },
+  inputPath: string,
+  threshold: number,
+  lists: Array<{ list: string; content_hash: string; counts?: { entities: number }; entities?: number }>,
+  started: number,
+): Promise<void> {
+  const toStdout = opts.output === '-';
+  const out = toStdout ? io.stdout : createWriteStream(resolve(io.cwd, opts.output));
+  const bar = progress(io, 'screening');
+  let parties = 0;
+  let withMatches = 0;
+  let matches = 0;
+  try {
+    for await (const p of readParties(opts.input, inputPath)) {
+      const m = screener.screen(p, { threshold });
+      parties++;
+      if (m.length > 0) withMatches++;
+      matches += m.length;
+      if (!out.write(JSON.stringify({ id: p.id, matches: m }) + '\n')) await once(out, 'drain');
+      bar.tick();
+    }
+  } finally {
+    bar.done();
+    if (!toStdout) {
+      out.end();
+      await once(out, 'finish');
+    }
+  }
+  const summary = { lists, threshold, parties, parties_with_matches: withMatches, matches, elapsed_ms: Date.now() - started };
+  if (!(toStdout && !opts.json)) {
+    emit(io, !!opts.json, summary, (print) => {
+      print(`${lists.reduce((n, s) => n + (s.counts?.entities ?? s.entities ?? 0), 0)} listed entities from ${lists.length} list(s)`);
+      print(`${parties} parties screened, ${withMatches} with matches (${matches} matches at threshold ${threshold})`);
+    });
+  }
+  if (withMatches > 0) throw new CliExit(EXIT.failure);
+}
+
 export const registerScreeningCommands: CommandRegistrar = (program: Command, { io }) => {
   program
     .command('screen')
     .description('screen parties (JSON lines) against sanctions and denied-party lists')
-    .requiredOption('--lists <paths...>', 'list files or folders of list files')
+    .requiredOption('--lists <paths...>', 'list files or folders of list files, or "db" for the versions active in the database')
     .requiredOption('--input <file>', 'parties, one JSON object per line: {"id","name","country"?,"type"?,"dob"?}')
     .requiredOption('--output <file>', 'results, one JSON object per line ("-" for standard output)')
     .option('--threshold <t>', 'lowest score reported (0..1)', String(DEFAULT_THRESHOLD))
@@ -119,44 +160,26 @@ export const registerScreeningCommands: CommandRegistrar = (program: Command, { 
       if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) {
         throw new FabgateError('SCREENING_THRESHOLD_INVALID', `--threshold must be a number from 0 to 1, not ${opts.threshold}`, 'invalid_input');
       }
-      const started = Date.now();
-      const { screener, summaries } = await loadIndex(io, opts.lists, opts.format);
       const inputPath = resolve(io.cwd, opts.input);
       try {
         statSync(inputPath);
       } catch {
         throw new FabgateError('SCREENING_FILE_NOT_FOUND', `${opts.input}: no such file`, 'invalid_input', { path: opts.input });
       }
-      const toStdout = opts.output === '-';
-      const out = toStdout ? io.stdout : createWriteStream(resolve(io.cwd, opts.output));
-      const bar = progress(io, 'screening');
-      let parties = 0;
-      let withMatches = 0;
-      let matches = 0;
-      try {
-        for await (const p of readParties(opts.input, inputPath)) {
-          const m = screener.screen(p, { threshold });
-          parties++;
-          if (m.length > 0) withMatches++;
-          matches += m.length;
-          if (!out.write(JSON.stringify({ id: p.id, matches: m }) + '\n')) await once(out, 'drain');
-          bar.tick();
-        }
-      } finally {
-        bar.done();
-        if (!toStdout) {
-          out.end();
-          await once(out, 'finish');
-        }
-      }
-      const summary = { lists: summaries, threshold, parties, parties_with_matches: withMatches, matches, elapsed_ms: Date.now() - started };
-      if (!(toStdout && !opts.json)) {
-        emit(io, !!opts.json, summary, (print) => {
-          print(`${summaries.reduce((n, s) => n + s.counts.entities, 0)} listed entities from ${summaries.length} list file(s)`);
-          print(`${parties} parties screened, ${withMatches} with matches (${matches} matches at threshold ${threshold})`);
+      const started = Date.now();
+      // `--lists db`: the versions active in the configured database, as the server screens against them.
+      if (opts.lists.length === 1 && opts.lists[0] === LISTS_FROM_DATABASE) {
+        const { withServices } = await import('../app/cli.js');
+        const { screeningRuntime } = await import('./runtime.js');
+        return withServices(io, async (s) => {
+          const snap = await screeningRuntime(s).snapshot();
+          if (!snap.screener) throw new FabgateError('SCREENING_NO_ACTIVE_LISTS', 'the database has no active list: load one with `fabgate lists load`', 'invalid_input');
+          const lists = snap.versions.map((v) => ({ list: v.list, version_id: v.id, content_hash: v.content_hash, source_date: v.source_date, entities: v.entities }));
+          await screenFile(io, snap.screener, opts, inputPath, threshold, lists, started);
         });
       }
-      if (withMatches > 0) throw new CliExit(EXIT.failure);
+      const { screener, summaries } = await loadIndex(io, opts.lists, opts.format);
+      await screenFile(io, screener, opts, inputPath, threshold, summaries, started);
     });
 
   const lists = program.commands.find((c) => c.name() === 'lists') ?? program.command('lists').description('sanctions and denied-party lists');
@@ -191,4 +214,5 @@ export const registerScreeningCommands: CommandRegistrar = (program: Command, { 
         }
       });
     });
+  registerListStoreCommands(lists, io, (paths) => listInputs(io, paths));
 };

@@ -13,7 +13,7 @@ import { recordAudit } from '../audit/trail.js';
 import type { AppEnv } from '../http/env.js';
 import { actorOf, defineRoute, principalOf, transact } from '../http/route.js';
 import { FabgateError } from '../shared/errors.js';
-import { PartyLine } from './cli.js';
+import { PartyLine } from './party-line.js';
 import { batchResultLines, getBatch, listBatches, listRescreens, MAX_BATCH_PARTIES, screeningJobs, startScreening, submitBatch } from './jobs.js';
 import type { ListInput } from './lists/source.js';
 import type { Party } from './match/types.js';
