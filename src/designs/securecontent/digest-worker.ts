@@ -291,14 +291,15 @@ function pickWorker(): DigestWorker {
   return pool.reduce((a, b) => (b.load < a.load ? b : a));
 }
 
-/** Stops every digest worker; digests they hold fail (tests of the failure path). */
+/** Stops every digest worker; digests they hold fail, new ones get a new worker (tests of the failure path). */
 export async function terminateDigestWorkers(): Promise<void> {
-  await Promise.all([...pool].map((w) => w.terminate()));
+  const stopping = pool.splice(0);
+  await Promise.all(stopping.map((w) => w.terminate()));
 }
 
-/** Makes the workers fail from the inside, as a bug or a resource limit would (tests). */
+/** Makes the workers fail from the inside, as a bug or a resource limit would (tests); new digests get a new worker. */
 export function crashDigestWorkers(): void {
-  for (const w of pool) w.post({ op: 'crash', id: 0 });
+  for (const w of pool.splice(0)) w.post({ op: 'crash', id: 0 });
 }
 
 // ------------------------------------------------------------------ offloaded

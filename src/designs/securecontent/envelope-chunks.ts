@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, sign, verify, type KeyObject } from 'node:crypto';
+import { CIPHER_STEP, markDisposable } from './buffer-release.js';
 import { startDigest, type RunningDigest } from './digest-worker.js';
 import { designError } from './errors.js';
 
@@ -115,8 +116,10 @@ export class ChunkSealer {
     cipher.setAAD(chunkAad(this.headerHash, this.#index, final));
     const out: Buffer[] = [];
     for (const piece of plain) {
-      const body = cipher.update(piece);
-      if (body.length > 0) out.push(body);
+      for (let at = 0; at < piece.length; at += CIPHER_STEP) {
+        const body = cipher.update(piece.subarray(at, at + CIPHER_STEP));
+        if (body.length > 0) out.push(markDisposable(body));
+      }
     }
     cipher.final();
     out.push(cipher.getAuthTag());
@@ -192,7 +195,10 @@ export class ChunkOpener {
     decipher.setAAD(chunkAad(this.headerHash, this.#index, final));
     decipher.setAuthTag(tag);
     try {
-      const plain = body.map((piece) => decipher.update(piece));
+      const plain: Buffer[] = [];
+      for (const piece of body) {
+        for (let at = 0; at < piece.length; at += CIPHER_STEP) plain.push(markDisposable(decipher.update(piece.subarray(at, at + CIPHER_STEP))));
+      }
       decipher.final();
       return plain;
     } catch {

@@ -3,9 +3,9 @@ import { createWriteStream } from 'node:fs';
 import { open as openFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { unwrapContentKey, wrapContentKey } from './algorithms.js';
+import { writeChunks } from './buffer-release.js';
 import { canonicalJson } from '../../ledger/core/canonical-json.js';
 import { ChunkOpener, ChunkSealer, statement, TAG_LENGTH, TRAILER_LENGTH } from './envelope-chunks.js';
 import { designError, isDesignError } from './errors.js';
@@ -507,7 +507,7 @@ export async function openEnvelopeFile(path: string, outPath: string, options: O
       }
       await handle.read(trailer, 0, TRAILER_LENGTH, size - TRAILER_LENGTH);
     }
-    await pipeline(Readable.from(plaintext(), { objectMode: false }), createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: WRITE_BUFFER }));
+    await writeChunks(plaintext(), createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: WRITE_BUFFER }));
     const summary = await envelope.chunks.finish(trailer, envelope.signer);
     await rename(temp, outPath);
     return summaryOf(parsed.header, parsed.headerHash, summary);
@@ -548,7 +548,7 @@ export async function sealEnvelopeFile(path: string, outPath: string, options: S
       yield trailer;
       summary = summaryOf(envelope.header, envelope.headerHash, chunks);
     }
-    await pipeline(Readable.from(sealed(), { objectMode: false }), createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: WRITE_BUFFER }));
+    await writeChunks(sealed(), createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: WRITE_BUFFER }));
     await rename(temp, outPath);
     return summary!;
   } catch (e) {

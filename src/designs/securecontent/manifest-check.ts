@@ -34,7 +34,13 @@ export interface ManifestCheckOptions {
   requireManifest?: boolean;
   /** Refuse an unsigned manifest (DESIGN_MANIFEST_INVALID). */
   requireSignature?: boolean;
-  /** Hash every part now (default true); false defers the check to the end of each read. */
+  /**
+   * Hash every part now (default true). False defers the parts not already
+   * parsed (the large ones: models, thumbnails, cipher files) to the end of
+   * each read, where their digest is checked while the bytes are decrypted:
+   * one pass instead of two, but a read releases bytes before they are
+   * verified (see MANIFEST-FORMAT.md §5).
+   */
   verifyDigests?: boolean;
 }
 
@@ -103,19 +109,24 @@ export async function checkManifest(
     }
   }
 
+  // The parts already parsed (content types, relationships, the keystore with its
+  // IVs, tags, AADs and wrapped keys) were hashed as they were read: they are
+  // compared always, so that even a caller who defers the rest decrypts only
+  // with a keystore the producer signed.
+  const unparsed: Array<[string, ManifestPart]> = [];
+  for (const [key, p] of expected) {
+    const name = present.get(key)!;
+    let actual = pkg.parsedDigests.get(name);
+    if (!actual && keystore && partNameKey(keystore.part) === key) actual = { sha256: keystore.sha256, size: keystore.size };
+    if (!actual) unparsed.push([name, p]);
+    else if (actual.size !== p.size || actual.sha256 !== p.sha256) throw mismatch(`'${p.name}' differs from the manifest`, 'digest', p.name);
+  }
   let digestsVerified = false;
   if (options.verifyDigests !== false) {
-    for (const [key, p] of expected) {
-      const name = present.get(key)!;
-      let actual = pkg.parsedDigests.get(name);
-      if (!actual && keystore && partNameKey(keystore.part) === key) actual = { sha256: keystore.sha256, size: keystore.size };
-      if (!actual) {
-        // A pass that only hashes: the main thread has nothing else to do, so no worker.
-        const check = new PartDigest(p, 'inline');
-        for await (const _ of checkedChunks(pkg.zip.entryChunks(name, { verifyCrc: false }), check)) void _;
-        continue;
-      }
-      if (actual.size !== p.size || actual.sha256 !== p.sha256) throw mismatch(`'${p.name}' differs from the manifest`, 'digest', p.name);
+    for (const [name, p] of unparsed) {
+      // A pass that only hashes: the main thread has nothing else to do, so no worker.
+      const check = new PartDigest(p, 'inline');
+      for await (const _ of checkedChunks(pkg.zip.entryChunks(name, { verifyCrc: false }), check)) void _;
     }
     digestsVerified = true;
   }

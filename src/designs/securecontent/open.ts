@@ -3,8 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { oaepHashOf, unwrapContentKey } from './algorithms.js';
+import { writeChunks } from './buffer-release.js';
 import { designError } from './errors.js';
 import { keyFingerprint } from './keys.js';
 import { assertDecryptable, parseKeystore, type Compression, type Keystore } from './keystore.js';
@@ -159,7 +159,7 @@ export class ProtectedPackage {
         }
         const file = safeJoin(temp, part.name);
         await mkdir(dirname(file), { recursive: true });
-        await pipeline(this.openPart(part.name), createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: 2 * 1024 * 1024 }));
+        await writeChunks(this.openPart(part.name), createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: 2 * 1024 * 1024 }));
         written.push(part.name);
       }
       if (existing) await rmdir(target);

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { createDeflateRaw, createInflateRaw } from 'node:zlib';
+import { CIPHER_STEP, markDisposable } from './buffer-release.js';
 import { CipherHeaderReader, cipherHeader } from './cipher-file.js';
 import { designError, isDesignError } from './errors.js';
 import type { Compression } from './keystore.js';
@@ -14,7 +15,9 @@ import { chain } from './safe-zip.js';
  * Memory stays flat: data moves in chunks, never a whole part at once. The
  * input is any async iterable of chunks, each valid until the next one is
  * asked for (so a reader may reuse its buffers, see file-chunks.ts): the cipher
- * consumes every chunk before asking for the next, and its output is fresh.
+ * consumes every chunk before asking for the next. Its output is fresh memory
+ * in 64 KiB steps, marked disposable (buffer-release.ts) so that a file writer
+ * of ours can hand it back at once.
  *
  * Release before authentication: a GCM tag is known only at the end of the
  * part, so the decrypting stream emits plaintext before it can verify it and
@@ -68,8 +71,10 @@ export function encryptPart(plaintext: AsyncIterable<Buffer>, params: PartCipher
     cipher.setAAD(params.aad);
     yield cipherHeader();
     for await (const chunk of input) {
-      const out = cipher.update(chunk);
-      if (out.length > 0) yield out;
+      for (let at = 0; at < chunk.length; at += CIPHER_STEP) {
+        const out = cipher.update(chunk.subarray(at, at + CIPHER_STEP));
+        if (out.length > 0) yield markDisposable(out);
+      }
     }
     const last = cipher.final();
     tag = cipher.getAuthTag();
@@ -102,12 +107,13 @@ export function decryptPart(cipherFile: AsyncIterable<Buffer>, params: PartCiphe
     let produced = 0;
     for await (const chunk of cipherFile) {
       const body = header.take(chunk);
-      if (body.length === 0) continue;
-      const plain = decipher.update(body);
-      produced += plain.length;
-      // Without compression the plaintext is as long as the ciphertext; with it, the guard below counts.
-      if (!compressed && produced > options.maxPlaintextBytes) throw tooLarge();
-      if (plain.length > 0) yield plain;
+      for (let at = 0; at < body.length; at += CIPHER_STEP) {
+        const plain = decipher.update(body.subarray(at, at + CIPHER_STEP));
+        produced += plain.length;
+        // Without compression the plaintext is as long as the ciphertext; with it, the guard below counts.
+        if (!compressed && produced > options.maxPlaintextBytes) throw tooLarge();
+        if (plain.length > 0) yield markDisposable(plain);
+      }
     }
     header.end();
     let last: Buffer;

@@ -95,7 +95,12 @@ interface PlannedPart {
 const OCTET_STREAM = 'application/octet-stream';
 
 /** Protects the 3MF package at `source`, writing the protected package to `sink`. */
-export async function protectPackage(source: ZipSource, sink: NodeJS.WritableStream, options: ProtectOptions): Promise<ProtectResult> {
+export function protectPackage(source: ZipSource, sink: NodeJS.WritableStream, options: ProtectOptions): Promise<ProtectResult> {
+  return protectInto(source, sink, options, false);
+}
+
+/** `sinkOwned`: the sink is a file stream of protectFile's, the last holder of what is written (see ZipWriterOptions.releaseWritten). */
+async function protectInto(source: ZipSource, sink: NodeJS.WritableStream, options: ProtectOptions, sinkOwned: boolean): Promise<ProtectResult> {
   if (options.consumers.length === 0) throw designError('DESIGN_PACKAGE_INVALID', 'at least one consumer is needed', { reason: 'no-consumers' });
   const ids = new Set<string>();
   for (const c of options.consumers) {
@@ -111,7 +116,7 @@ export async function protectPackage(source: ZipSource, sink: NodeJS.WritableStr
   }
   const pkg = await OpcPackage.open(source, { limits: options.limits, strict: options.strict });
   try {
-    return await protectOpened(pkg, sink, options);
+    return await protectOpened(pkg, sink, options, sinkOwned);
   } finally {
     await pkg.close();
   }
@@ -123,7 +128,7 @@ export async function protectFile(inputPath: string, outputPath: string, options
   // A few chunks of slack so that writing overlaps with encrypting the next chunk.
   const out = createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: 2 * 1024 * 1024 });
   try {
-    const result = await protectPackage({ path: inputPath }, out, options);
+    const result = await protectInto({ path: inputPath }, out, options, true);
     await new Promise<void>((resolve, reject) => (out.closed ? resolve() : out.once('close', resolve).once('error', reject)));
     await rename(temp, outputPath);
     return result;
@@ -134,7 +139,7 @@ export async function protectFile(inputPath: string, outputPath: string, options
   }
 }
 
-async function protectOpened(pkg: OpcPackage, sink: NodeJS.WritableStream, options: ProtectOptions): Promise<ProtectResult> {
+async function protectOpened(pkg: OpcPackage, sink: NodeJS.WritableStream, options: ProtectOptions, sinkOwned: boolean): Promise<ProtectResult> {
   pkg.assertNoErrors();
   const warnings = pkg.findings.filter((f) => f.severity === 'warning').map((f) => f.message);
   if (pkg.part(SECURE.keystorePart) || pkg.part(FABGATE.manifestPart) || pkg.relationshipsFrom('/').some((r) => r.type === SECURE.keystoreRel)) {
@@ -273,7 +278,7 @@ async function protectOpened(pkg: OpcPackage, sink: NodeJS.WritableStream, optio
   }
 
   // Write: content types, relationships, plain parts, encrypted parts, keystore, manifest.
-  const zip = new ZipWriter(sink);
+  const zip = new ZipWriter(sink, { releaseWritten: sinkOwned });
   const manifestParts: ManifestPart[] = [];
   const groups: ResourceDataGroup[] = [];
   // Each entry's SHA-256 for the manifest is taken in the pass that writes it.

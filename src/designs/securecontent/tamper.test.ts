@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedData } from '../../shared/test-support/shared-data.js';
+import { configureDigestOffload, type OffloadSettings } from './digest-worker.js';
 import { isDesignError, type DesignErrorCode } from './errors.js';
 import { openProtectedPackage, type OpenOptions } from './open.js';
 import { attackerKey, conformanceConsumer, editText, lib3mfConsumer, producerKey, protectToBuffer, resealManifest } from './test-support/fixtures.js';
@@ -26,7 +27,7 @@ interface Outcome {
 }
 
 /** Opens and reads every part; returns the first error. */
-async function attempt(bytes: Buffer, options: Partial<OpenOptions> = {}, consumer = lib3mfConsumer): Promise<Outcome> {
+async function attemptOpen(bytes: Buffer, options: Partial<OpenOptions> = {}, consumer = lib3mfConsumer): Promise<Outcome> {
   try {
     const pkg = await openProtectedPackage({ buffer: bytes }, { consumerId: consumer.consumerId, privateKey: consumer.privateKey, ...options });
     try {
@@ -86,7 +87,30 @@ const tampers: Record<string, Tamper> = {
   'wrapped key': (p) => editText(p, KEYSTORE, (xml) => xml.replace(/<xenc:CipherValue>(.)/, (_m, c: string) => `<xenc:CipherValue>${c === 'A' ? 'B' : 'A'}`)),
 };
 
-describe('tampering with a signed Fabgate package', () => {
+/**
+ * Every tamper is run four ways: digests verified before decrypting or while
+ * reading (`verifyDigests: false`), each with hashing on this thread or on the
+ * digest worker (forced onto it with tiny ring slots, so that every part goes
+ * through the worker and its backpressure). The outcome must not depend on
+ * either choice.
+ */
+const MODES: Array<[string, Partial<OpenOptions>, Partial<OffloadSettings>]> = [
+  ['verified first, hashing inline', {}, { workers: 0 }],
+  ['verified first, hashing on the digest worker', {}, { minBytes: 0, slots: 2, slotBytes: 1024 }],
+  ['verified while read, hashing inline', { verifyDigests: false }, { workers: 0 }],
+  ['verified while read, hashing on the digest worker', { verifyDigests: false }, { minBytes: 0, slots: 2, slotBytes: 1024 }],
+];
+
+describe.each(MODES)('tampering with a signed Fabgate package (%s)', (_mode, mode, offload) => {
+  let previous: OffloadSettings;
+  beforeAll(() => {
+    previous = configureDigestOffload(offload);
+  });
+  afterAll(() => {
+    configureDigestOffload(previous);
+  });
+  const attempt = (bytes: Buffer, options: Partial<OpenOptions> = {}, consumer = lib3mfConsumer) => attemptOpen(bytes, { ...mode, ...options }, consumer);
+
   it('opens untouched for both consumers with the producer pinned', async () => {
     expect(await attempt(protectedBoxProd, { trustedSigners: [producerKey.publicKey] })).toEqual({ code: 'opened' });
     expect(await attempt(protectedBoxProd, { trustedSigners: [producerKey.publicKey] }, conformanceConsumer)).toEqual({ code: 'opened' });
@@ -164,13 +188,24 @@ describe('tampering with a signed Fabgate package', () => {
     expect(await attempt(bytes, { trustedSigners: [attackerKey.publicKey] })).toEqual({ code: 'opened' });
   });
 
-  it('with digests checked while reading, a tampered part still fails before readPart returns', async () => {
+  it('a tampered part fails before readPart returns, and the keystore is checked before anything is decrypted', async () => {
     const bytes = await rewritePackage(protectedBoxProd, tampers.ciphertext!);
-    expect(await attempt(bytes, { verifyDigests: false })).toMatchObject({ code: expect.stringMatching(/DESIGN_(PART_MISMATCH|DECRYPT_FAILED)/) });
+    expect(await attempt(bytes)).toMatchObject({ code: 'DESIGN_PART_MISMATCH', reason: 'digest' });
+    // An altered keystore is refused by openProtectedPackage itself, in either mode: its digest is taken as it is parsed.
+    const keystore = await rewritePackage(protectedBoxProd, tampers.tag!);
+    const opened = await openProtectedPackage({ buffer: keystore }, { consumerId: lib3mfConsumer.consumerId, privateKey: lib3mfConsumer.privateKey, ...mode }).then(
+      async (pkg) => {
+        await pkg.close();
+        return 'opened';
+      },
+      (e: unknown) => (isDesignError(e) ? e.code : String(e)),
+    );
+    expect(opened).toBe('DESIGN_PART_MISMATCH');
   });
 });
 
 describe('tampering with a plain lib3mf package (GCM is the only layer)', () => {
+  const attempt = attemptOpen;
   const SAMPLE = readFileSync(sharedData('3mf', 'lib3mf', 'Tests', 'TestFiles', 'SecureContent', 'keystore_encrypted_compressed.3mf'));
   const EXT = '/3D/3dexternal.model';
   const cases: Array<[string, Tamper, Outcome]> = [

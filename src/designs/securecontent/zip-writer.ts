@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { createDeflateRaw } from 'node:zlib';
+import { release } from './buffer-release.js';
 import { feedDigest, startDigest, type DigestKinds, type DigestValues, type RunningDigest } from './digest-worker.js';
 import { designError } from './errors.js';
 import { chain } from './safe-zip.js';
@@ -41,6 +42,12 @@ export interface ZipWriterOptions {
   forceZip64?: boolean;
   /** Modification time stamped on every entry; fixed by default so output is reproducible. */
   mtime?: Date;
+  /**
+   * The output is a file stream of this module's own and the last holder of
+   * what is written to it: disposable chunks (cipher output) are released once
+   * written (buffer-release.ts). Never for a caller's stream, which may keep them.
+   */
+  releaseWritten?: boolean;
 }
 
 export interface ZipEntryOptions {
@@ -254,7 +261,8 @@ export class ZipWriter {
 
   async #write(data: Buffer): Promise<void> {
     this.#offset += data.length;
-    if (!this.#out.write(data)) await once(this.#out, 'drain');
+    const accepted = this.#options.releaseWritten ? this.#out.write(data, () => release(data)) : this.#out.write(data);
+    if (!accepted) await once(this.#out, 'drain');
   }
 }
 
