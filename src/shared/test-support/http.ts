@@ -12,12 +12,25 @@ export interface Response<T = unknown> {
 /** A signed-in browser-like client: session cookie plus CSRF token on writes. */
 export interface Client {
   request<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response<T>>;
+  /** A multipart POST of one file (field `file`) and text fields, as a browser form sends it. */
+  upload<T = unknown>(path: string, file: { bytes: Uint8Array; name: string }, fields?: Record<string, string>): Promise<Response<T>>;
   cookie: string | null;
   csrf: string | null;
 }
 
 export async function startTestServer(services: Services): Promise<RunningServer> {
   return startServer(services, { port: 0, host: '127.0.0.1' });
+}
+
+async function readResponse<T>(res: globalThis.Response): Promise<Response<T>> {
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
 }
 
 /** A client with no credentials, or with a bearer token. */
@@ -42,14 +55,17 @@ export function client(baseUrl: string, auth: { token?: string } = {}): Client {
         const m = /fabgate_session=([^;]*)/.exec(setCookie);
         if (m) c.cookie = m[1] ? `fabgate_session=${m[1]}` : null;
       }
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: res.status, body: parsed as T, headers: res.headers };
+      return readResponse<T>(res);
+    },
+    async upload<T>(path: string, file: { bytes: Uint8Array; name: string }, fields: Record<string, string> = {}) {
+      const form = new FormData();
+      form.set('file', new Blob([file.bytes as Uint8Array<ArrayBuffer>]), file.name);
+      for (const [k, v] of Object.entries(fields)) form.set(k, v);
+      const h: Record<string, string> = {};
+      if (auth.token) h.authorization = `Bearer ${auth.token}`;
+      if (c.cookie) h.cookie = c.cookie;
+      if (c.csrf) h['x-csrf-token'] = c.csrf;
+      return readResponse<T>(await fetch(baseUrl + path, { method: 'POST', body: form, headers: h }));
     },
   };
   return c;
