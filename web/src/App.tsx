@@ -11,6 +11,11 @@ import { HomePage } from './pages/HomePage';
 import { LoginPage } from './pages/LoginPage';
 import { LogPage } from './pages/LogPage';
 import { TicketPage } from './pages/TicketsPage';
+import { ApplicationPage, ApplicationsPage } from './pages/licensing/ApplicationsPage';
+import { AppealsPage } from './pages/licensing/AppealsPage';
+import { CasePage } from './pages/licensing/CasePage';
+import { CasesPage } from './pages/licensing/CasesPage';
+import { LicencePage, LicencesPage } from './pages/licensing/LicencesPage';
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -58,6 +63,13 @@ export function App() {
   else if (match('/designs/:id', path) && session.permissions.includes('designs:read')) page = <DesignsPage session={session} id={match('/designs/:id', path)!.id!} />;
   else if (match('/tickets/:id', path) && session.permissions.includes('tickets:read')) page = <TicketPage id={match('/tickets/:id', path)!.id!} />;
   else if (path === '/devices' && session.permissions.includes('devices:read')) page = <DevicesPage session={session} />;
+  else if (path === '/applications' && session.permissions.includes('applications:read')) page = <ApplicationsPage session={session} />;
+  else if (match('/applications/:id', path) && session.permissions.includes('applications:read')) page = <ApplicationPage key={match('/applications/:id', path)!.id!} id={match('/applications/:id', path)!.id!} />;
+  else if (path === '/cases' && session.permissions.includes('cases:read')) page = <CasesPage session={session} />;
+  else if (match('/cases/:id', path) && session.permissions.includes('cases:read')) page = <CasePage key={match('/cases/:id', path)!.id!} id={match('/cases/:id', path)!.id!} session={session} />;
+  else if (path === '/appeals' && session.permissions.includes('cases:read')) page = <AppealsPage session={session} />;
+  else if (path === '/licences' && session.permissions.includes('licences:read')) page = <LicencesPage session={session} />;
+  else if (match('/licences/:id', path) && session.permissions.includes('licences:read')) page = <LicencePage key={match('/licences/:id', path)!.id!} id={match('/licences/:id', path)!.id!} session={session} />;
   else page = (
     <section>
       <h1>Not found</h1>
