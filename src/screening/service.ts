@@ -46,6 +46,8 @@ export async function loadListFiles(
     format?: ListFormat | 'auto';
     onIncomplete?: OpenListsOptions['onIncomplete'];
     onProgress?: (n: number) => void;
+    /** After each staged batch commits, with the number of entities staged so far. */
+    onBatch?: (staged: number) => void | Promise<void>;
     onLoad?: (files: string[]) => void;
     audit?: (trx: Trx, version: CompletedVersion) => Promise<void>;
     batchSize?: number;
@@ -57,7 +59,7 @@ export async function loadListFiles(
   const out: LoadResult[] = [];
   for (const load of loads) {
     opts.onLoad?.(load.files);
-    const staged = await stageListVersion(database.db, clock, load, { actor: opts.actor, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
+    const staged = await stageListVersion(database.db, clock, load, { actor: opts.actor, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.onBatch ? { onBatch: opts.onBatch } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
     const jobs: string[] = [];
     try {
       const done = await database.db.transaction().execute(async (trx) => {
