@@ -3,13 +3,13 @@ import { createWriteStream } from 'node:fs';
 import { open as openFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { z } from 'zod';
 import { unwrapContentKey, wrapContentKey } from './algorithms.js';
 import { writeChunks } from './buffer-release.js';
 import { canonicalJson } from '../../ledger/core/canonical-json.js';
 import { ChunkOpener, ChunkSealer, statement, TAG_LENGTH, TRAILER_LENGTH } from './envelope-chunks.js';
 import { designError, isDesignError } from './errors.js';
 import { fileChunks, ShortReadError } from './file-chunks.js';
+import { HEX64, integer, list, literal, oneOf, record, text } from './json-shape.js';
 import { keyFingerprint, spkiDer } from './keys.js';
 import type { ConsumerSpec } from './protect.js';
 import { chain } from './safe-zip.js';
@@ -49,30 +49,56 @@ export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 /** Write buffering: a few chunks, so that writing overlaps with the cipher. */
 const WRITE_BUFFER = 2 * 1024 * 1024;
 
-const headerSchema = z.strictObject({
-  format: z.literal('fabgate.envelope'),
-  version: z.literal(FORMAT_VERSION),
-  cipher: z.literal('AES-256-GCM-STREAM'),
-  chunkSize: z.number().int().min(1024).max(16 * 1024 * 1024),
-  nonce: z.string().regex(/^[A-Za-z0-9+/]{16}$/),
-  contentType: z.string().min(1).max(200),
-  name: z.string().max(255).optional(),
-  recipients: z
-    .array(
-      z.strictObject({
-        consumerId: z.string().min(1).max(256),
-        keyId: z.string().max(256).optional(),
-        keyFingerprint: z.string().regex(/^[0-9a-f]{64}$/),
-        wrap: z.enum(['RSA-OAEP-256', 'RSA-OAEP']),
-        wrappedKey: z.string().max(2048),
-      }),
-    )
-    .min(1)
-    .max(10_000),
-  signer: z.strictObject({ alg: z.literal('Ed25519'), keyId: z.string().regex(/^[0-9a-f]{64}$/), publicKey: z.string().max(256) }).optional(),
-});
+/** The envelope header (ENVELOPE-FORMAT.md §2). */
+export interface EnvelopeHeader {
+  format: 'fabgate.envelope';
+  version: 1;
+  cipher: 'AES-256-GCM-STREAM';
+  /** Plaintext bytes per chunk, 1 KiB to 16 MiB. */
+  chunkSize: number;
+  /** Base64 of the 12-byte base nonce. */
+  nonce: string;
+  contentType: string;
+  /** The original file name, informative only. */
+  name?: string;
+  recipients: Array<{
+    consumerId: string;
+    keyId?: string;
+    /** Hex SHA-256 of the recipient key's SPKI DER. */
+    keyFingerprint: string;
+    wrap: 'RSA-OAEP-256' | 'RSA-OAEP';
+    /** Base64 of the content key wrapped to the recipient. */
+    wrappedKey: string;
+  }>;
+  signer?: { alg: 'Ed25519'; keyId: string; publicKey: string };
+}
 
-export type EnvelopeHeader = z.infer<typeof headerSchema>;
+const headerShape = record(
+  {
+    format: literal('fabgate.envelope'),
+    version: literal(FORMAT_VERSION),
+    cipher: literal('AES-256-GCM-STREAM'),
+    chunkSize: integer({ min: 1024, max: 16 * 1024 * 1024 }),
+    nonce: text({ max: 16, pattern: /^[A-Za-z0-9+/]{16}$/ }),
+    contentType: text({ min: 1, max: 200 }),
+    name: text({ max: 255 }),
+    recipients: list(
+      record(
+        {
+          consumerId: text({ min: 1, max: 256 }),
+          keyId: text({ max: 256 }),
+          keyFingerprint: text({ max: 64, pattern: HEX64 }),
+          wrap: oneOf('RSA-OAEP-256', 'RSA-OAEP'),
+          wrappedKey: text({ max: 2048 }),
+        },
+        ['keyId'],
+      ),
+      { min: 1, max: 10_000 },
+    ),
+    signer: record({ alg: literal('Ed25519'), keyId: text({ max: 64, pattern: HEX64 }), publicKey: text({ max: 256 }) }),
+  },
+  ['name', 'signer'],
+);
 
 export interface SealOptions {
   recipients: readonly ConsumerSpec[];
@@ -159,8 +185,8 @@ function startEnvelope(options: SealOptions, outputBytes: number | undefined): {
     })),
     ...(options.signingKey ? { signer: { alg: 'Ed25519' as const, keyId: keyFingerprint(options.signingKey), publicKey: spkiDer(options.signingKey).toString('base64') } } : {}),
   };
-  const parsed = headerSchema.safeParse(header);
-  if (!parsed.success) throw designError('DESIGN_PACKAGE_INVALID', `envelope header: ${parsed.error.issues[0]?.message}`, { reason: 'header' });
+  const problem = headerShape(header, '');
+  if (problem) throw designError('DESIGN_PACKAGE_INVALID', `envelope header: ${problem}`, { reason: 'header' });
   const headerBytes = Buffer.from(canonicalJson(header), 'utf8');
   const headerHash = createHash('sha256').update(headerBytes).digest();
   const sealer = new ChunkSealer(key, Buffer.from(header.nonce, 'base64'), headerHash, outputBytes);
@@ -280,10 +306,11 @@ export function parseEnvelopeHeader(bytes: Buffer): { header: EnvelopeHeader; he
   } catch {
     throw malformed('the header is not UTF-8 JSON', 'header-json');
   }
-  const parsed = headerSchema.safeParse(json);
-  if (!parsed.success) throw malformed(`the header does not match the format: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`, 'header-schema');
-  if (canonicalJson(parsed.data) !== headerBytes.toString('utf8')) throw malformed('the header is not canonical JSON', 'header-canonical');
-  return { header: parsed.data, headerBytes: Buffer.from(headerBytes), headerHash: createHash('sha256').update(headerBytes).digest(), bodyOffset: PREAMBLE_LENGTH + length };
+  const problem = headerShape(json, '');
+  if (problem) throw malformed(`the header does not match the format: ${problem}`, 'header-schema');
+  const header = json as EnvelopeHeader;
+  if (canonicalJson(header) !== headerBytes.toString('utf8')) throw malformed('the header is not canonical JSON', 'header-canonical');
+  return { header, headerBytes: Buffer.from(headerBytes), headerHash: createHash('sha256').update(headerBytes).digest(), bodyOffset: PREAMBLE_LENGTH + length };
 }
 
 function signerOf(header: EnvelopeHeader, options: Pick<OpenEnvelopeOptions, 'trustedSigners' | 'requireSignature'>): KeyObject | undefined {

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { z } from 'zod';
 import { canonicalJson } from '../../ledger/core/canonical-json.js';
 import { designError } from './errors.js';
+import { boolean, HEX64, integer, list, literal, record, text } from './json-shape.js';
 import { keyFingerprint, spkiDer } from './keys.js';
 
 /**
@@ -12,41 +12,65 @@ import { keyFingerprint, spkiDer } from './keys.js';
  * print tickets name.
  */
 
-export const MANIFEST_FORMAT = 'fabgate.3mf-manifest';
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_FORMAT = 'fabgate.3mf-manifest' as const;
+export const MANIFEST_VERSION = 1 as const;
 /** Domain separation for the Ed25519 signature: never valid for any other Fabgate message. */
 const SIGNING_CONTEXT = 'fabgate.3mf-manifest.v1\n';
 /** Prefix of the AAD Fabgate binds into every encrypted part (see `bindingAad`). */
 export const AAD_PREFIX = 'fabgate:3mf:v1\n';
 const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+/** One part as the manifest lists it (§2). */
+export interface ManifestPart {
+  /** OPC part name, with the leading `/`. */
+  name: string;
+  /** Bytes of the part's content as OPC readers see it. */
+  size: number;
+  /** Hex SHA-256 of that content. */
+  sha256: string;
+  /** True exactly for the parts the keystore lists. */
+  encrypted: boolean;
+}
 
-const partSchema = z.strictObject({
-  name: z.string().min(2).max(1024).startsWith('/'),
-  size: z.number().int().nonnegative(),
-  sha256: hex64,
-  encrypted: z.boolean(),
-});
+/** The producer's Ed25519 signature (§3). */
+export interface ManifestSignature {
+  alg: 'Ed25519';
+  /** Hex SHA-256 of `publicKey`'s DER. */
+  keyId: string;
+  /** Base64 SubjectPublicKeyInfo DER. */
+  publicKey: string;
+  /** Base64 of the 64-byte signature. */
+  value: string;
+}
 
-const signatureSchema = z.strictObject({
-  alg: z.literal('Ed25519'),
-  keyId: hex64,
-  publicKey: z.string().max(256),
-  value: z.string().max(128),
-});
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  version: typeof MANIFEST_VERSION;
+  /** 64 hex: the random id every encrypted part's AAD binds (§4). */
+  sealId: string;
+  parts: ManifestPart[];
+  signature?: ManifestSignature;
+}
 
-const manifestSchema = z.strictObject({
-  format: z.literal(MANIFEST_FORMAT),
-  version: z.literal(MANIFEST_VERSION),
-  sealId: hex64,
-  parts: z.array(partSchema).max(100_000),
-  signature: signatureSchema.optional(),
-});
+const manifestShape = record(
+  {
+    format: literal(MANIFEST_FORMAT),
+    version: literal(MANIFEST_VERSION),
+    sealId: text({ max: 64, pattern: HEX64 }),
+    parts: list(
+      record({
+        name: text({ min: 2, max: 1024, prefix: '/' }),
+        size: integer({ min: 0 }),
+        sha256: text({ max: 64, pattern: HEX64 }),
+        encrypted: boolean,
+      }),
+      { max: 100_000 },
+    ),
+    signature: record({ alg: literal('Ed25519'), keyId: text({ max: 64, pattern: HEX64 }), publicKey: text({ max: 256 }), value: text({ max: 128 }) }),
+  },
+  ['signature'],
+);
 
-export type ManifestPart = z.infer<typeof partSchema>;
-export type ManifestSignature = z.infer<typeof signatureSchema>;
-export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestBody = Omit<Manifest, 'signature'>;
 
 /** What the Ed25519 signature covers: the context string, then the canonical body. */
@@ -107,9 +131,9 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   } catch {
     throw invalid('not UTF-8 JSON', 'json');
   }
-  const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) throw invalid(`does not match the format: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`, 'schema');
-  const manifest = parsed.data;
+  const problem = manifestShape(json, '');
+  if (problem) throw invalid(`does not match the format: ${problem}`, 'schema');
+  const manifest = json as Manifest;
   if (canonicalJson(manifest) !== Buffer.from(bytes).toString('utf8')) throw invalid('is not in canonical JSON form (RFC 8785)', 'not-canonical');
   const names = new Set<string>();
   for (const p of manifest.parts) {
