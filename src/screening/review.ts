@@ -365,6 +365,8 @@ export interface AlertView {
   list: string;
   entity_id: string;
   version_id: string;
+  /** The hit's fingerprint: a decision on it answers every open alert with the same one. */
+  fingerprint: string;
   score: number;
   matched_name: string;
   match: Match;
@@ -391,6 +393,7 @@ async function alertViews(db: Db, rows: Array<Omit<ScreeningAlertRow, 'seq'>>): 
     list: r.list,
     entity_id: r.entity_id,
     version_id: r.version_id,
+    fingerprint: r.fingerprint,
     score: Number(r.score_milli) / 1000,
     matched_name: r.matched_name,
     match: JSON.parse(r.match) as Match,
@@ -405,8 +408,9 @@ async function alertViews(db: Db, rows: Array<Omit<ScreeningAlertRow, 'seq'>>): 
 
 /** The organisation's alerts, newest first (open ones by default). */
 export async function listAlerts(db: Db, organisationId: string, opts: { state?: string; limit?: number } = {}): Promise<AlertView[]> {
+  const state = opts.state ?? 'open';
   let q = db.selectFrom('screening_alerts').selectAll().where('organisation_id', '=', organisationId);
-  if (opts.state && opts.state !== 'all') q = q.where('state', '=', opts.state);
+  if (state !== 'all') q = q.where('state', '=', state);
   return alertViews(db, await q.orderBy('seq', 'desc').limit(opts.limit ?? 500).execute());
 }
 
