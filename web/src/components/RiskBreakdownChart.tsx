@@ -32,7 +32,7 @@ export interface RiskData {
 }
 
 const ORDER = ['application_domain', 'technical_complexity', 'production_scale', 'due_diligence', 'destination', 'party_history', 'red_flags'];
-const W = 180;
+const W = 150;
 const H = 14;
 
 function Bar({ points, min, max, strong }: { points: number; min: number; max: number; strong?: boolean }) {
@@ -73,12 +73,9 @@ export function RiskBreakdownChart({ risk, caption = 'Risk breakdown' }: { risk:
           </caption>
           <thead>
             <tr>
-              <th scope="col">Indicator / observation</th>
+              <th scope="col">Indicator, observation and source</th>
               <th scope="col">Points</th>
-              <th scope="col" aria-hidden="true">
-                <span className="visually-hidden">Bar</span>
-              </th>
-              <th scope="col">Source and fields</th>
+              <td aria-hidden="true" />
             </tr>
           </thead>
           <tbody>
@@ -87,33 +84,37 @@ export function RiskBreakdownChart({ risk, caption = 'Risk breakdown' }: { risk:
               return (
                 <Fragment key={ind}>
                   <tr className="risk-indicator">
-                    <th scope="rowgroup">{label(ind)}</th>
+                    <th scope="rowgroup">
+                      {label(ind)} <span className="muted small">{parts.length === 0 ? 'no contribution' : `${parts.length} contribution${parts.length === 1 ? '' : 's'}`}</span>
+                    </th>
                     <td className="risk-points">{signed(risk.by_indicator[ind] ?? 0)}</td>
                     <td>
                       <Bar points={risk.by_indicator[ind] ?? 0} min={min} max={max} strong />
                     </td>
-                    <td className="muted small">{parts.length === 0 ? 'no contribution' : `${parts.length} contribution${parts.length === 1 ? '' : 's'}`}</td>
                   </tr>
                   {parts.map((c, i) => (
                     <tr key={i} className="risk-contribution">
-                      <td>{c.observed}</td>
+                      <td>
+                        {c.observed}
+                        <span className="risk-source small">
+                          <span className="muted">source: </span>
+                          {c.source}
+                          {c.fields.length > 0 && (
+                            <>
+                              <br />
+                              <span className="muted">fields: </span>
+                              {c.fields.map((f) => (
+                                <code key={f} className="risk-field">
+                                  {f}
+                                </code>
+                              ))}
+                            </>
+                          )}
+                        </span>
+                      </td>
                       <td className="risk-points">{signed(c.points)}</td>
                       <td>
                         <Bar points={c.points} min={min} max={max} />
-                      </td>
-                      <td className="small">
-                        {c.source}
-                        {c.fields.length > 0 && (
-                          <>
-                            <br />
-                            <span className="muted">fields: </span>
-                            {c.fields.map((f) => (
-                              <code key={f} className="risk-field">
-                                {f}
-                              </code>
-                            ))}
-                          </>
-                        )}
                       </td>
                     </tr>
                   ))}
@@ -123,14 +124,13 @@ export function RiskBreakdownChart({ risk, caption = 'Risk breakdown' }: { risk:
           </tbody>
           <tfoot>
             <tr>
-              <th scope="row">Total</th>
+              <th scope="row">Total (band {risk.band})</th>
               <td className="risk-points">
                 <strong>{risk.score}</strong>
               </td>
               <td>
                 <Bar points={risk.score} min={min} max={max} strong />
               </td>
-              <td className="small">band {risk.band}</td>
             </tr>
           </tfoot>
         </table>

@@ -58,6 +58,9 @@ const ENTRY_WORDS: Record<ChecklistEntry['status'], string> = { ok: 'Done', miss
 function ChecklistPanel({ app, steps, onGo, onSubmitted }: { app: ExporterApplication; steps: StepDef[]; onGo: (step: string) => void; onSubmitted: (app: ExporterApplication) => void }) {
   const c = app.checklist;
   const submit = useAction();
+  const { clear } = submit;
+  // A refusal names the checklist as it was; once the checklist changes, the refusal is history.
+  useEffect(() => clear(), [c?.missing, c?.inconsistent]);
   const stepOf = (e: ChecklistEntry) => steps.find((s) => s.sections.includes(e.section)) ?? steps[0]!;
   const open = (c?.entries ?? []).filter((e) => e.status !== 'ok');
   const done = (c?.entries ?? []).filter((e) => e.status === 'ok');
@@ -73,6 +76,25 @@ function ChecklistPanel({ app, steps, onGo, onSubmitted }: { app: ExporterApplic
       <p className={`lic-checklist-summary ${c?.clear ? 'ok' : 'todo'}`} role="status" aria-live="polite" data-testid="checklist-summary">
         {summary}
       </p>
+      {canSubmit && (
+        <div className="lic-submit">
+          <button
+            type="button"
+            disabled={submit.busy}
+            onClick={() =>
+              void submit.run(async () => {
+                const r = await api<ExporterApplication>('POST', `/api/applications/${app.id}/submit`);
+                onSubmitted(r);
+                return r;
+              })
+            }
+          >
+            {submit.busy ? 'Submitting…' : app.kind === 'new' ? 'Submit application' : 'Submit amendment'}
+          </button>
+          {!c?.clear && <p className="muted small">The authority accepts the application once every entry below is resolved.</p>}
+          <ErrorMessage error={submit.error} />
+        </div>
+      )}
       {open.length > 0 && (
         <ul className="lic-checklist-list" aria-label="Open checklist entries">
           {open.map((e) => (
@@ -96,25 +118,6 @@ function ChecklistPanel({ app, steps, onGo, onSubmitted }: { app: ExporterApplic
             ))}
           </ul>
         </details>
-      )}
-      {canSubmit && (
-        <div className="lic-submit">
-          <button
-            type="button"
-            disabled={submit.busy}
-            onClick={() =>
-              void submit.run(async () => {
-                const r = await api<ExporterApplication>('POST', `/api/applications/${app.id}/submit`);
-                onSubmitted(r);
-                return r;
-              })
-            }
-          >
-            {submit.busy ? 'Submitting…' : app.kind === 'new' ? 'Submit application' : 'Submit amendment'}
-          </button>
-          {!c?.clear && <p className="muted small">The authority accepts the application once every entry above is resolved.</p>}
-          <ErrorMessage error={submit.error} />
-        </div>
       )}
     </aside>
   );

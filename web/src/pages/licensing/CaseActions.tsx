@@ -256,7 +256,7 @@ function ProposalSummary({ c, ref_ }: { c: CaseView; ref_: Reference }) {
   const valid = c.countersignatures.filter((s) => !s.invalidated_at && s.proposal_version === pr.version && s.outcome === 'accepted');
   const rejected = c.countersignatures.filter((s) => s.outcome === 'rejected').at(-1);
   return (
-    <div className="lic-proposal" aria-label="Proposed decision">
+    <section className="lic-proposal" aria-label="Proposed decision">
       <p>
         <strong>Proposed: {words(pr.kind)}</strong> <span className="muted small">version {pr.version}, by {c.people[pr.proposed_by] ?? pr.proposed_by}, {fmtTime(pr.proposed_at)}</span>
       </p>
@@ -295,7 +295,7 @@ function ProposalSummary({ c, ref_ }: { c: CaseView; ref_: Reference }) {
           Earlier rejected by {c.people[rejected.user_id] ?? rejected.user_id}: {rejected.reasons}
         </p>
       )}
-    </div>
+    </section>
   );
 }
 

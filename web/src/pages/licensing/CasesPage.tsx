@@ -19,11 +19,21 @@ import type { CaseSummary, CaseView, QueueCount } from './types';
 
 export type Row = CaseSummary & { view?: CaseView | null };
 
-/** Fetch the case view of each listed case, `parallel` at a time; null marks one that failed. */
-export function useCaseViews(ids: string[], parallel = 6): Record<string, CaseView | null> {
+/**
+ * Fetch the case view of each listed case, `parallel` at a time; null marks
+ * one that failed. A new `generation` (the list was loaded again) forgets
+ * the views fetched before: cases move on.
+ */
+export function useCaseViews(ids: string[], generation = 0, parallel = 6): Record<string, CaseView | null> {
   const [views, setViews] = useState<Record<string, CaseView | null>>({});
   const asked = useRef(new Set<string>());
+  const seen = useRef(generation);
   useEffect(() => {
+    if (seen.current !== generation) {
+      seen.current = generation;
+      asked.current.clear();
+      setViews({});
+    }
     const todo = ids.filter((id) => !asked.current.has(id));
     todo.forEach((id) => asked.current.add(id));
     let live = true;
@@ -41,7 +51,7 @@ export function useCaseViews(ids: string[], parallel = 6): Record<string, CaseVi
       // what was not fetched yet is asked again by the next run
       for (const id of todo.slice(next)) asked.current.delete(id);
     };
-  }, [ids.join(','), parallel]);
+  }, [ids.join(','), generation, parallel]);
   return views;
 }
 
@@ -96,15 +106,18 @@ function Queues({ queues, current, onPick, mine, overdue }: { queues: QueueCount
 
 export function CasesPage({ session }: { session: Session }) {
   const { query } = useLocation();
+  const search = query.toString();
   const [queues, setQueues] = useState<QueueCount[] | null>(null);
   const [rows, setRows] = useState<CaseSummary[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // Every visit of a queue (even the one shown) loads it again: cases move between queues all the time.
+  const [generation, setGeneration] = useState(0);
   useEffect(() => {
     api<{ queues: QueueCount[] }>('GET', '/api/queues')
       .then((r) => setQueues(r.queues))
       .catch(setError);
-  }, []);
+  }, [generation, search]);
   const firstOpen = queues?.find((q) => q.open > 0)?.id ?? 'registration';
   const current = query.get('queue') ?? (queues ? firstOpen : null);
   const listUrl = useCallback(
@@ -135,8 +148,8 @@ export function CasesPage({ session }: { session: Session }) {
     if (current === null) return;
     setRows(null);
     load();
-  }, [current, load]);
-  const views = useCaseViews((rows ?? []).map((r) => r.id));
+  }, [current, load, generation, search]);
+  const views = useCaseViews((rows ?? []).map((r) => r.id), generation);
   const queueName = (id: string | null) => (id === null ? 'none' : (queues?.find((q) => q.id === id)?.name ?? id));
   const title = current === '@mine' ? 'Assigned to me' : current === '@overdue' ? 'All overdue cases' : current === '@all' ? 'All cases' : queueName(current);
   const data: Row[] = (rows ?? []).map((r) => ({ ...r, view: views[r.id] }));
@@ -145,7 +158,10 @@ export function CasesPage({ session }: { session: Session }) {
     <section>
       <h1>Cases</h1>
       <ErrorMessage error={error} />
-      {queues && <Queues queues={queues} current={current ?? ''} onPick={(q) => navigate(`/cases?queue=${encodeURIComponent(q)}`)} mine={session.user !== null} overdue={totalOverdue} />}
+      {queues && <Queues queues={queues} current={current ?? ''} onPick={(q) => {
+            navigate(`/cases?queue=${encodeURIComponent(q)}`);
+            setGeneration((g) => g + 1);
+          }} mine={session.user !== null} overdue={totalOverdue} />}
       <h2>{title}</h2>
       <DataTable
         caption={`Cases: ${title}`}
