@@ -324,7 +324,8 @@ const routes = {
     summary: `Submit a batch (a JSON-lines file in the multipart field "file", or JSON {parties}) of up to ${MAX_BATCH_PARTIES} parties; it runs in the background`,
     request: {
       body: {
-        required: true,
+        // either content type: each is validated only when it is the one sent
+        required: false,
         content: {
           'application/json': {
             schema: z.strictObject({ parties: z.array(z.unknown()).min(1).max(MAX_BATCH_PARTIES), threshold: z.number().min(0).max(1).optional(), name: z.string().max(200).optional() }),
@@ -639,7 +640,9 @@ export function screeningRoutes(app: OpenAPIHono<AppEnv>): void {
       const t = form.get('threshold');
       threshold = validThreshold(typeof t === 'string' ? t : undefined);
     } else {
-      const input = c.req.valid('json') as { parties: unknown[]; threshold?: number; name?: string };
+      const input = c.req.valid('json') as { parties?: unknown[]; threshold?: number; name?: string };
+      // neither JSON nor multipart: nothing was validated
+      if (!Array.isArray(input.parties)) throw new FabgateError('SCREENING_UPLOAD_UNSUPPORTED', 'send JSON {"parties": [...]} or a JSON-lines file as multipart/form-data', 'invalid_input');
       parties = parsePartyLines('parties', input.parties.map((x) => JSON.stringify(x)).join('\n'));
       threshold = validThreshold(input.threshold);
       name = input.name ?? null;

@@ -464,6 +464,8 @@ async function decorate(db: Db, rows: ScreeningListVersionRow[]): Promise<ListVe
   const active = new Set((await db.selectFrom('screening_active_lists').select('version_id').execute()).map((r) => r.version_id));
   const activations = await db.selectFrom('screening_activations').select(['version_id', 'activated_at', 'seq']).where('version_id', 'in', ids).orderBy('seq').execute();
   const lastActivation = new Map(activations.map((a) => [a.version_id, a.activated_at]));
+  const firstActivation = new Map<string, number>();
+  for (const a of activations) if (!firstActivation.has(a.version_id)) firstActivation.set(a.version_id, Number(a.seq));
   const events = await db
     .selectFrom('ledger_events')
     .select(['record_id', 'leaf_index', 'commitment', 'seq'])
@@ -472,7 +474,10 @@ async function decorate(db: Db, rows: ScreeningListVersionRow[]): Promise<ListVe
     .orderBy('seq')
     .execute();
   const log = new Map(events.map((e) => [e.record_id, { leaf_index: e.leaf_index === null ? null : Number(e.leaf_index), commitment: e.commitment }]));
-  return rows.map((r) => versionView(r, active.has(r.id), lastActivation.get(r.id) ?? null, log.get(r.id) ?? null));
+  const views = rows.map((r) => versionView(r, active.has(r.id), lastActivation.get(r.id) ?? null, log.get(r.id) ?? null));
+  // newest load first; loads within one clock tick in the order they were activated
+  const order = new Map(rows.map((r, i) => [r.id, i]));
+  return views.sort((a, b) => (a.loaded_at < b.loaded_at ? 1 : a.loaded_at > b.loaded_at ? -1 : (firstActivation.get(b.id) ?? 0) - (firstActivation.get(a.id) ?? 0) || order.get(a.id)! - order.get(b.id)!));
 }
 
 /** Complete versions, newest first (optionally of one list). Staged loads are never listed. */
