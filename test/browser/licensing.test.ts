@@ -359,6 +359,42 @@ describe('licensing in Chromium (SPINE steps 3, 4 and 8)', () => {
   );
 
   it(
+    'the holder amends the licence without starting over: only the change is shown and reviewed',
+    async () => {
+      const applicant = await as('applicant@aurora.example');
+      await nav(applicant, 'Licences');
+      await applicant.getByRole('link', { name: `${reference}/A` }).click();
+      await applicant.getByRole('button', { name: 'Amend the licence' }).click();
+      await expect.poll(() => heading(applicant).textContent()).toContain('Draft application');
+      const diff = applicant.getByRole('region', { name: 'Changes to the licence' });
+      await expect.poll(() => diff.textContent()).toContain('Nothing changed yet');
+      await step(applicant, 'Items').click();
+      await applicant.getByRole('button', { name: 'Change quantity or value of Aurora PBF-LB M400' }).click();
+      await applicant.getByRole('group', { name: 'Change Aurora PBF-LB M400' }).getByRole('spinbutton', { name: 'Quantity' }).fill('7');
+      await applicant.getByRole('button', { name: 'Save item' }).click();
+      const change = diff.getByRole('row', { name: /Aurora PBF-LB M400”: quantity changed/ });
+      await expect.poll(() => change.textContent()).toMatch(/57$/);
+      await step(applicant, 'Declaration').click();
+      await applicant.getByLabel(/I declare that the information/).check();
+      await applicant.getByLabel('Name of the signatory').fill('Jonas Keller');
+      await applicant.getByRole('button', { name: 'Save declaration' }).click();
+      await expect.poll(() => applicant.getByTestId('checklist-summary').textContent()).toContain('Complete: ready to submit');
+      await screenshot(applicant, 'licensing-amendment-draft');
+      await applicant.getByRole('button', { name: 'Submit amendment' }).click();
+      await expect.poll(() => heading(applicant).textContent()).toMatch(/IEL\/\d{4}\/\d{7}.*received/);
+      expect(await applicant.getByRole('region', { name: 'Changes to the licence' }).textContent()).toContain('quantity changed');
+      // the officer reviews only the change: the unchanged parties' screening is carried over
+      const amendment = /IEL\/\d{4}\/\d{7}/.exec((await heading(applicant).textContent())!)![0];
+      const officer = await as('officer@authority.example');
+      await openCase(officer, 'Registration and initial checks', amendment);
+      expect(await officer.getByRole('region', { name: 'Changes to the licence' }).textContent()).toContain('quantity changed');
+      expect(await officer.getByRole('table', { name: 'Screening per party' }).textContent()).toContain('carried over');
+      await screenshot(officer, 'licensing-case-amendment');
+    },
+    LONG,
+  );
+
+  it(
     'step 8: a listed party, an intent to refuse, a refusal with criteria, an appeal decided by another officer',
     async () => {
       // The second application is drafted through the API (the wizard was walked above) …

@@ -75,7 +75,7 @@ export function RiskBreakdownChart({ risk, caption = 'Risk breakdown' }: { risk:
             <tr>
               <th scope="col">Indicator, observation and source</th>
               <th scope="col">Points</th>
-              <td aria-hidden="true" />
+              <th scope="col" aria-hidden="true" />
             </tr>
           </thead>
           <tbody>
@@ -85,7 +85,7 @@ export function RiskBreakdownChart({ risk, caption = 'Risk breakdown' }: { risk:
                 <Fragment key={ind}>
                   <tr className="risk-indicator">
                     <th scope="rowgroup">
-                      {label(ind)} <span className="muted small">{parts.length === 0 ? 'no contribution' : `${parts.length} contribution${parts.length === 1 ? '' : 's'}`}</span>
+                      <span className="risk-indicator-name">{label(ind)}</span> <span className="muted small">{parts.length === 0 ? 'no contribution' : `${parts.length} contribution${parts.length === 1 ? '' : 's'}`}</span>
                     </th>
                     <td className="risk-points">{signed(risk.by_indicator[ind] ?? 0)}</td>
                     <td>

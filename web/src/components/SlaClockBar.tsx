@@ -46,7 +46,8 @@ export function SlaClockBar({ clock, title = 'Case clock', pausedWhy = 'while wa
   const usedPct = Math.min(100, (Math.min(used, target) / span) * 100);
   const overPct = used > target ? ((used - target) / span) * 100 : 0;
   const tone = clock.overdue ? 'overdue' : clock.state === 'paused' ? 'paused' : clock.state === 'stopped' ? (clock.met === false ? 'overdue' : 'stopped') : 'running';
-  const left = clock.days_left >= 0 ? `${clock.days_left} left` : `${-clock.days_left} over the target`;
+  // A stopped clock has nothing left: it says how long the work took.
+  const left = clock.state === 'stopped' ? (clock.met === false ? `${used - clock.target.days} over the target` : 'within the target') : clock.days_left >= 0 ? `${clock.days_left} left` : `${-clock.days_left} over the target`;
   const text = `${title}: ${used} of ${clock.target.days} ${unit} used, ${left}. ${stateText(clock, pausedWhy)}.${clock.due_date ? ` Due ${clock.due_date}.` : ''}`;
   return (
     <div className={`sla sla-${tone}`}>

@@ -47,7 +47,7 @@ export function CriteriaTable({ criteria, app, ref_, caption }: { criteria: Refu
           {criteria.map((c, i) => (
             <tr key={i}>
               <th scope="row">
-                <span className="lic-criterion">{c.criterion}</span> <span className="small">{ref_.vocabularies.refusal_criteria.find((r) => r.id === c.criterion)?.text}</span>
+                <span className="lic-criterion">{c.criterion}</span> <span className="small lic-criterion-text">{ref_.vocabularies.refusal_criteria.find((r) => r.id === c.criterion)?.text}</span>
               </th>
               <td>{targetLabel(c, app)}</td>
               <td>{c.explanation}</td>
@@ -160,7 +160,7 @@ function IntentCard({ intent, app, ref_, onChange }: { intent: Intent; app: Expo
     <section className="lic-intent" aria-labelledby={`${id}-h`}>
       <h2 id={`${id}-h`}>Notice of intent to refuse</h2>
       <p className="small">
-        Issued {fmtTime(intent.issued_at)}; you may respond until <strong>{fmtTime(intent.respond_by)}</strong>. The clock is paused meanwhile.
+        Issued {fmtTime(intent.issued_at)}; {open ? <>you may respond until <strong>{fmtTime(intent.respond_by)}</strong>. The clock is paused meanwhile.</> : <>the response window closed {fmtTime(intent.closed_at ?? intent.respond_by)}.</>}
       </p>
       <p className="lic-prose-text">{intent.reasons}</p>
       <CriteriaTable criteria={intent.criteria} app={app} ref_={ref_} caption="Criteria of the intended refusal" />
@@ -196,6 +196,11 @@ function IntentCard({ intent, app, ref_, onChange }: { intent: Intent; app: Expo
   );
 }
 
+/** Decisions in the order they were taken; an appeal's decision after the decision it reviews. */
+export function chronological<T extends { decided_at: string; kind: string }>(ds: T[]): T[] {
+  return [...ds].sort((a, b) => a.decided_at.localeCompare(b.decided_at) || Number(a.kind.startsWith('appeal_')) - Number(b.kind.startsWith('appeal_')));
+}
+
 function AppealForm({ app, ref_, onChange }: { app: ExporterApplication; ref_: Reference; onChange: (a: ExporterApplication) => void }) {
   const id = useId();
   const [grounds, setGrounds] = useState('');
@@ -213,7 +218,7 @@ function AppealForm({ app, ref_, onChange }: { app: ExporterApplication; ref_: R
         appId={app.id}
         context="appeal"
         label="Upload evidence for the appeal"
-        types={v.document_types.filter((t) => ['appeal_grounds', 'company_registration', 'due_diligence_evidence', 'translation', 'other'].includes(t.id))}
+        types={['appeal_grounds', 'company_registration', 'due_diligence_evidence', 'translation', 'other'].flatMap((id) => v.document_types.filter((t) => t.id === id))}
         maxBytes={v.document_max_bytes}
         mediaTypes={v.document_media_types}
         onDone={async (doc) => {
@@ -394,12 +399,12 @@ export function ApplicationStatus({ app, ref_, onChange, onEdit }: { app: Export
         </section>
       )}
 
-      {app.intent && <IntentCard intent={app.intent} app={app} ref_={ref_} onChange={onChange} />}
+      {app.intent && app.decisions.length === 0 && <IntentCard intent={app.intent} app={app} ref_={ref_} onChange={onChange} />}
 
       {app.decisions.length > 0 && (
         <section aria-labelledby="decisions-heading">
           <h2 id="decisions-heading">Decisions</h2>
-          {app.decisions.map((d) => (
+          {chronological(app.decisions).map((d) => (
             <DecisionCard key={d.id} d={d} app={app} ref_={ref_} />
           ))}
         </section>
@@ -423,7 +428,17 @@ export function ApplicationStatus({ app, ref_, onChange, onEdit }: { app: Export
         </section>
       )}
 
-      {canAppeal && <AppealForm app={app} ref_={ref_} onChange={onChange} />}
+      {app.intent && app.decisions.length > 0 && <IntentCard intent={app.intent} app={app} ref_={ref_} onChange={onChange} />}
+
+      {canAppeal &&
+        (app.status === 'approved' ? (
+          <details className="lic-section">
+            <summary>Appeal the conditions of the approval</summary>
+            <AppealForm app={app} ref_={ref_} onChange={onChange} />
+          </details>
+        ) : (
+          <AppealForm app={app} ref_={ref_} onChange={onChange} />
+        ))}
 
       {app.amendment && <AmendmentDiffView amendment={app.amendment} />}
 

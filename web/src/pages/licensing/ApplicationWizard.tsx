@@ -145,6 +145,7 @@ export function ApplicationWizard({ app, ref_, onChange, reload }: { app: Export
   const props: StepProps = { app, ref_, type, onChange, reload };
   return (
     <div className="lic-wizard">
+      {app.amendment && <AmendmentDiffView amendment={app.amendment} />}
       <nav className="lic-steps" aria-label="Application steps">
         <ol>
           {steps.map((s, i) => {
@@ -168,7 +169,6 @@ export function ApplicationWizard({ app, ref_, onChange, reload }: { app: Export
           <h2 id="step-heading" ref={heading} tabIndex={-1}>
             Step {idx + 1} of {steps.length}: {current.label}
           </h2>
-          {app.amendment && current.id === 'general' && <AmendmentDiffView amendment={app.amendment} />}
           {/* a fresh form per step, so each form starts from what is stored */}
           <div key={`${current.id}`}>{current.render(props)}</div>
           <div className="lic-step-nav">

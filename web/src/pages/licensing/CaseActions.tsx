@@ -44,11 +44,11 @@ function StepButton({ p, path, label, hint, variant }: { p: Props; path: string;
 }
 
 /** A step that needs words: reasons, a question, advisers. */
-function StepWithText({ p, path, label, field, fieldLabel, hint, required = true, extra }: { p: Props; path: string; label: string; field: string; fieldLabel: string; hint?: string; required?: boolean; extra?: Record<string, unknown> }) {
+function StepWithText({ p, path, label, field, fieldLabel, hint, required = true, extra, collapsed }: { p: Props; path: string; label: string; field: string; fieldLabel: string; hint?: string; required?: boolean; extra?: Record<string, unknown>; collapsed?: boolean }) {
   const id = useId();
   const [text, setText] = useState('');
   const s = useStep(p);
-  return (
+  const form = (
     <form
       className="lic-form lic-step-action"
       onSubmit={async (e) => {
@@ -69,6 +69,15 @@ function StepWithText({ p, path, label, field, fieldLabel, hint, required = true
       </div>
       <ErrorMessage error={s.error} />
     </form>
+  );
+  // Steps off the main path (return without action, closing questions, reconsidering) stay folded until wanted.
+  return collapsed ? (
+    <details className="lic-step-action">
+      <summary>{label}…</summary>
+      {form}
+    </details>
+  ) : (
+    form
   );
 }
 
@@ -374,22 +383,17 @@ function AppealDecisionForm(p: Props) {
   );
 }
 
-/** Every step the case allows the caller now, grouped; the server checks the guards. */
-export function CaseActions(p: Props) {
+/**
+ * The decision work the case allows the caller now — proposing, countersigning,
+ * deciding, refusing, the appeal decision — as a list of parts (empty when
+ * there is none): it gets the wide column of the case page.
+ */
+export function decisionParts(p: Props): ReactNode[] {
   const t = new Set(p.c.transitions_available);
   const pr = p.c.proposal;
-  const canWork = p.session.permissions.includes('cases:work');
+  if (!p.session.permissions.includes('cases:work')) return [];
   const canCountersign = p.session.permissions.includes('cases:countersign');
-  if (!canWork) return <p className="muted">You may read this case; working it needs the cases:work permission.</p>;
   const parts: ReactNode[] = [];
-  if (t.has('register')) parts.push(<StepButton key="register" p={p} path="register" label="Register (initial checks)" />);
-  if (t.has('begin_review')) parts.push(<StepButton key="review" p={p} path="review" label="Begin the review" hint="You become the case officer." />);
-  if (t.has('ask_applicant')) parts.push(<StepWithText key="ask" p={p} path="queries" field="question" label="Ask the applicant" fieldLabel="Question to the applicant" hint="The clock pauses until the answer." />);
-  if (t.has('close_query')) parts.push(<StepWithText key="closeq" p={p} path="queries/close" field="reasons" label="Close the questions without an answer" fieldLabel="Why the questions are closed" hint="The clock resumes." />);
-  if (t.has('refer')) parts.push(<ReferForm key="refer" p={p} />);
-  if (t.has('consolidate')) parts.push(<StepButton key="consolidate" p={p} path="consolidate" label="Consolidate the advice" variant="secondary" />);
-  if (t.has('to_final_review')) parts.push(<StepButton key="final" p={p} path="final-review" label="Move to final review" />);
-  if (p.c.state === 'final_review') parts.push(<DecisionForm key={`decision-${pr?.version ?? 0}`} {...p} />);
   if (pr && ['final_review', 'countersign_1', 'countersign_2'].includes(p.c.state)) parts.push(<ProposalSummary key="proposal" c={p.c} ref_={p.ref_} />);
   if (pr && t.has('request_countersign') && p.c.countersignatures_required > 0)
     parts.push(<StepButton key="csr" p={p} path="countersign-request" label="Send for countersigning" hint={`${p.c.countersignatures_required} countersignature${p.c.countersignatures_required === 1 ? '' : 's'} required.`} />);
@@ -397,11 +401,27 @@ export function CaseActions(p: Props) {
   if (pr?.kind === 'approve' && t.has('approve')) parts.push(<StepButton key="approve" p={p} path="approve" label="Approve and issue the licence" hint="A decisive event: logged in the transparency log." />);
   if (pr?.kind === 'no_licence_required' && t.has('decide_no_licence_required')) parts.push(<StepButton key="nlr" p={p} path="no-licence-required" label="Decide: no licence required" />);
   if (pr?.kind === 'refuse' && t.has('notify_intent_to_refuse')) parts.push(<StepButton key="itr" p={p} path="intent-to-refuse" label="Notify the intent to refuse" hint="The applicant may respond within the window; the clock pauses." />);
+  if (p.c.state === 'final_review') parts.push(<DecisionForm key={`decision-${pr?.version ?? 0}`} {...p} />);
   if (t.has('refuse')) parts.push(<StepWithText key="refuse" p={p} path="refuse" field="reasons" label="Refuse" fieldLabel="Reasons for the final refusal (added to the proposed reasons)" required={false} />);
-  if (t.has('reconsider')) parts.push(<StepWithText key="reconsider" p={p} path="reconsider" field="reasons" label="Reconsider (back to final review)" fieldLabel="Why the case is reconsidered" />);
+  if (t.has('reconsider')) parts.push(<StepWithText key="reconsider" p={p} path="reconsider" field="reasons" label="Reconsider (back to final review)" fieldLabel="Why the case is reconsidered" collapsed />);
   if (t.has('decide_appeal')) parts.push(<AppealDecisionForm key="appeal" {...p} />);
-  if (t.has('return_without_action')) parts.push(<StepWithText key="rwa" p={p} path="return" field="reasons" label="Return without action" fieldLabel="Deficiencies (return without action)" />);
-  if (parts.length === 0) return <p className="muted">No step is open to you in this state ({words(p.c.state)}).</p>;
+  return parts;
+}
+
+/** The other steps the case allows the caller now (registering, reviewing, questions, referrals); the server checks the guards. */
+export function CaseActions(p: Props) {
+  const t = new Set(p.c.transitions_available);
+  if (!p.session.permissions.includes('cases:work')) return <p className="muted">You may read this case; working it needs the cases:work permission.</p>;
+  const parts: ReactNode[] = [];
+  if (t.has('register')) parts.push(<StepButton key="register" p={p} path="register" label="Register (initial checks)" />);
+  if (t.has('begin_review')) parts.push(<StepButton key="review" p={p} path="review" label="Begin the review" hint="You become the case officer." />);
+  if (t.has('to_final_review')) parts.push(<StepButton key="final" p={p} path="final-review" label="Move to final review" />);
+  if (t.has('ask_applicant')) parts.push(<StepWithText key="ask" p={p} path="queries" field="question" label="Ask the applicant" fieldLabel="Question to the applicant" hint="The clock pauses until the answer." />);
+  if (t.has('close_query')) parts.push(<StepWithText key="closeq" p={p} path="queries/close" field="reasons" label="Close the questions without an answer" fieldLabel="Why the questions are closed" hint="The clock resumes." collapsed />);
+  if (t.has('refer')) parts.push(<ReferForm key="refer" p={p} />);
+  if (t.has('consolidate')) parts.push(<StepButton key="consolidate" p={p} path="consolidate" label="Consolidate the advice" variant="secondary" />);
+  if (t.has('return_without_action')) parts.push(<StepWithText key="rwa" p={p} path="return" field="reasons" label="Return without action" fieldLabel="Deficiencies (return without action)" collapsed />);
+  if (parts.length === 0) return <p className="muted">{decisionParts(p).length ? 'See the decision section.' : `No step is open to you in this state (${words(p.c.state)}).`}</p>;
   return <div className="lic-actions-list">{parts}</div>;
 }
 

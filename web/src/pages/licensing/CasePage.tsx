@@ -14,8 +14,8 @@ import { RiskBreakdownChart } from '../../components/RiskBreakdownChart';
 import { SlaClockBar } from '../../components/SlaClockBar';
 import { StateTimeline } from '../../components/StateTimeline';
 import { AmendmentDiffView } from './AmendmentDiff';
-import { ContentSummary, CriteriaTable, DecisionCard } from './ApplicationStatus';
-import { CaseActions, FlagsPanel, InternalNotes } from './CaseActions';
+import { chronological, ContentSummary, CriteriaTable, DecisionCard } from './ApplicationStatus';
+import { CaseActions, decisionParts, FlagsPanel, InternalNotes } from './CaseActions';
 import { AppLink, countryLabel, fmtTime, LICENCE_TYPE_LABEL, Status, useAction, useReference, words } from './shared';
 import type { CaseView, PrecheckResult, RoutingDecision } from './types';
 
@@ -272,6 +272,7 @@ export function CasePage({ id, session }: { id: string; session: Session }) {
   if (!c || !ref_) return <p className="muted">Loading…</p>;
   const officer = c.case_officer_id ? (c.people[c.case_officer_id] ?? c.case_officer_id) : null;
   const props = { c, ref_, session, onChange: setC };
+  const decision = decisionParts(props);
   return (
     <section className="lic-page lic-case">
       <p className="lic-crumbs">
@@ -292,6 +293,12 @@ export function CasePage({ id, session }: { id: string; session: Session }) {
             <h2 id="why-heading">Why this case is here</h2>
             <RoutingExplanation routing={c.routing} queueName={queueName} />
           </section>
+          {decision.length > 0 && (
+            <section aria-labelledby="decision-heading" className="card lic-decision-work">
+              <h2 id="decision-heading">Decision</h2>
+              <div className="lic-actions-list">{decision}</div>
+            </section>
+          )}
           <section aria-labelledby="risk-heading">
             <h2 id="risk-heading">Risk breakdown</h2>
             {c.risk ? <RiskBreakdownChart risk={c.risk} /> : <p className="lic-empty">No risk assessment yet.</p>}
@@ -347,7 +354,7 @@ export function CasePage({ id, session }: { id: string; session: Session }) {
           {c.decisions.length > 0 && (
             <section aria-labelledby="dec-heading">
               <h2 id="dec-heading">Decisions</h2>
-              {c.decisions.map((d) => (
+              {chronological(c.decisions).map((d) => (
                 <DecisionCard
                   key={d.id}
                   d={d}

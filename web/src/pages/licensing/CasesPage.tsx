@@ -14,7 +14,7 @@ import { api, type Session } from '../../api';
 import { DataTable } from '../../components/DataTable';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { navigate, useLocation } from '../../router';
-import { AppLink, countryLabel, fmtDate, LICENCE_TYPE_LABEL, Status, words } from './shared';
+import { AppLink, countryLabel, fmtDate, Status, words } from './shared';
 import type { CaseSummary, CaseView, QueueCount } from './types';
 
 export type Row = CaseSummary & { view?: CaseView | null };
@@ -177,17 +177,21 @@ export function CasesPage({ session }: { session: Session }) {
               <>
                 {(r.overdue || r.view?.clock?.overdue) && <span className="lic-overdue-row visually-hidden">overdue</span>}
                 <AppLink to={`/cases/${r.id}`}>{r.reference ?? r.id}</AppLink>
+                <br />
+                <span className="muted small">
+                  {words(r.licence_type)}
+                  {r.kind !== 'new' ? ` (${words(r.kind)})` : ''}
+                </span>
               </>
             ),
           },
           { key: 'exporter', header: 'Exporter', value: (r) => r.view?.organisation.name ?? '', render: (r) => r.view?.organisation.name ?? <span className="muted">…</span> },
           { key: 'dest', header: 'Destination', value: (r) => (r.view?.content.destinations ?? []).join(','), render: (r) => (r.view ? (r.view.content.destinations ?? []).map(countryLabel).join(', ') || '—' : <span className="muted">…</span>) },
-          { key: 'type', header: 'Type', value: (r) => LICENCE_TYPE_LABEL[r.licence_type] ?? r.licence_type, render: (r) => `${words(r.licence_type)}${r.kind !== 'new' ? ` (${words(r.kind)})` : ''}` },
           { key: 'state', header: 'State', value: (r) => r.state, render: (r) => <Status value={r.state} /> },
           { key: 'risk', header: 'Risk', value: (r) => r.risk_score, render: (r) => (r.risk_band ? <Status value={r.risk_band} label={`${r.risk_band} (${r.risk_score})`} /> : '—') },
           { key: 'left', header: 'Days left', value: (r) => r.view?.clock?.days_left ?? (r.overdue ? -1 : null), render: (r) => <DaysLeft view={r.view} overdue={r.overdue} /> },
           { key: 'due', header: 'Due', value: (r) => r.sla_due_at ?? '', render: (r) => fmtDate(r.sla_due_at) },
-          { key: 'why', header: 'Why here', value: (r) => r.view?.routing.current?.summary ?? '', render: (r) => <span className="small">{r.view?.routing.current?.summary ?? (r.view === undefined ? '…' : '—')}</span> },
+          { key: 'why', header: 'Why here', value: (r) => r.view?.routing.current?.summary ?? '', render: (r) => <span className="small lic-why">{r.view?.routing.current?.summary ?? (r.view === undefined ? '…' : '—')}</span> },
           { key: 'officer', header: 'Officer', value: (r) => (r.case_officer_id ? (r.view?.people[r.case_officer_id] ?? r.case_officer_id) : ''), render: (r) => (r.case_officer_id ? (r.view?.people[r.case_officer_id] ?? '…') : <span className="muted">none</span>) },
         ]}
       />
