@@ -46,7 +46,7 @@ describe('fabgate lists with the database', () => {
     versions.week1 = out.loads[0]!.version;
     const again = await run('lists', 'load', FILES.sdn20240426);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain(`already loaded: ${versions.week1.id}`);
+    expect(again.stdout).toContain(`already loaded: ${versions.week1!.id}`);
   });
 
   it('re-screens stored parties after loading the next week, and lists and diffs the versions', async () => {
@@ -67,18 +67,18 @@ describe('fabgate lists with the database', () => {
     const list = await run('lists', 'versions', '--json');
     expect(list.json<{ versions: ListVersionView[] }>().versions.map((v) => [v.id, v.active])).toEqual([
       [versions.week2.id, true],
-      [versions.week1.id, false],
+      [versions.week1!.id, false],
     ]);
     const human = await run('lists', 'versions');
     expect(human.stdout).toMatch(new RegExp(`${versions.week2.id}\\s+active\\s+us-ofac-sdn\\s+14965 entities`));
 
-    const d = await run('lists', 'diff', versions.week1.id, versions.week2.id, '--limit', '3');
+    const d = await run('lists', 'diff', versions.week1!.id, versions.week2.id, '--limit', '3');
     expect(d.code).toBe(0);
     expect(d.stdout).toContain('305 added, 8 removed, 0 changed, 14660 unchanged');
     expect(d.stdout.split('\n').filter((l) => l.startsWith('  + '))).toHaveLength(3);
-    const dj = await run('lists', 'diff', versions.week1.id, versions.week2.id, '--json');
+    const dj = await run('lists', 'diff', versions.week1!.id, versions.week2.id, '--json');
     expect(dj.json<{ counts: { added: number } }>().counts.added).toBe(305);
-    const unknown = await run('lists', 'diff', versions.week1.id, 'lsv_nope', '--json');
+    const unknown = await run('lists', 'diff', versions.week1!.id, 'lsv_nope', '--json');
     expect(unknown.code).toBe(2);
     expect(unknown.json<{ error: { code: string } }>().error.code).toBe('SCREENING_LIST_VERSION_NOT_FOUND');
   });
