@@ -10,6 +10,7 @@ import { FabgateError } from '../shared/errors.js';
 import { migrate } from '../db/migrate.js';
 import { openServices, LOG_REDACT, type Services } from './services.js';
 import { formatCredentials } from './seed.js';
+import { connectDomains } from './connect.js';
 import { enrolDemoPrintHost, seedDemoWorld } from './demo.js';
 import { startServer } from './server.js';
 
@@ -45,6 +46,7 @@ export const registerServiceCommands: CommandRegistrar = (program: Command, { io
       const port = opts.port !== undefined ? Number(opts.port) : config.port;
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FabgateError('CLI_BAD_PORT', `not a port: ${opts.port}`, 'invalid_input');
       const services = await openServices(config);
+      connectDomains(services);
       if (config.seedDemo) {
         const creds = await seedDemoWorld(services);
         if (creds) io.stdout.write('\n' + formatCredentials(creds) + '\n\n');

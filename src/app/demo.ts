@@ -1,6 +1,7 @@
 /**
  * The demo world of SPINE.md on a fresh install: organisations and users, then
- * each domain's demo data (each seed is idempotent, so a start interrupted
+ * each domain's demo data (screening lists and customers, licensing cases;
+ * each seed is idempotent, so a start interrupted
  * half-way finishes the job next time), and an enrolled print host.
  */
 import { existsSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { paths as agentPaths } from '../agent/config.js';
 import { createEnrolmentToken } from '../devices/store.js';
 import { findOrganisation } from '../identity/service.js';
 import { seedLicensingDemo } from '../licensing/demo.js';
+import { seedScreeningDemo } from '../screening/demo.js';
 import { seedDemo, type DemoCredential } from './seed.js';
 import type { Services } from './services.js';
 
@@ -21,6 +23,8 @@ export const DEMO_OPERATOR = 'Northwind Print Services';
 export async function seedDemoWorld(services: Services): Promise<DemoCredential[] | null> {
   const credentials = await seedDemo(services);
   if (!(await findOrganisation(services.database.db, DEMO_EXPORTER))) return credentials; // not the demo world
+  // Lists first: the demo cases' parties are then screened against them.
+  await seedScreeningDemo(services);
   await seedLicensingDemo(services, { exporter: DEMO_EXPORTER, authority: DEMO_AUTHORITY });
   await services.ledger.integrate();
   return credentials;

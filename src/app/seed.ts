@@ -24,6 +24,8 @@ const DEMO: Array<{ name: string; kind: OrganisationKind; country: string; users
       { email: 'officer@authority.example', name: 'Miriam Vogt (licensing officer)', role: 'licensing_officer' },
       { email: 'officer2@authority.example', name: 'Tobias Brandt (licensing officer, appeals)', role: 'licensing_officer' },
       { email: 'supervisor@authority.example', name: 'Clara Neumann (supervisor)', role: 'supervisor' },
+      // A very-high-risk decision needs two countersignatures from different supervisors.
+      { email: 'supervisor2@authority.example', name: 'Lukas Weber (supervisor)', role: 'supervisor' },
       { email: 'auditor@authority.example', name: 'Peter Roth (auditor)', role: 'auditor' },
       { email: 'admin@authority.example', name: 'Authority administrator', role: 'admin' },
     ],

@@ -92,7 +92,7 @@ describe.each(DIALECTS)('case work on %s', (dialect) => {
     const previous: LicensingSeams = configureLicensing({ screener: unavailableScreener });
     try {
       const id = await submitted('No lists');
-      let k = await step(officer, id, 'register');
+      let k: CaseView = await step(officer, id, 'register');
       expect(k.queue).toBe('screening-review');
       await step(officer, id, 'review');
       await step(officer, id, 'final-review');
