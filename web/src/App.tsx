@@ -16,6 +16,7 @@ import { AppealsPage } from './pages/licensing/AppealsPage';
 import { CasePage } from './pages/licensing/CasePage';
 import { CasesPage } from './pages/licensing/CasesPage';
 import { LicencePage, LicencesPage } from './pages/licensing/LicencesPage';
+import { ScreeningPage } from './pages/screening/ScreeningPage';
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -59,6 +60,8 @@ export function App() {
   else if (path === '/audit' && session.permissions.includes('audit:read')) page = <AuditPage />;
   else if (path === '/classification') page = <ClassificationPage session={session} />;
   else if (path === '/log') page = <LogPage />;
+  // the lists view is open to every signed-in role; the page offers each role only its own views
+  else if (path === '/screening') page = <ScreeningPage session={session} />;
   else if (path === '/designs' && session.permissions.includes('designs:read')) page = <DesignsPage session={session} />;
   else if (match('/designs/:id', path) && session.permissions.includes('designs:read')) page = <DesignsPage session={session} id={match('/designs/:id', path)!.id!} />;
   else if (match('/tickets/:id', path) && session.permissions.includes('tickets:read')) page = <TicketPage id={match('/tickets/:id', path)!.id!} />;

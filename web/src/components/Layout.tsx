@@ -5,8 +5,8 @@ import { navigate } from '../router';
 export interface NavItem {
   path: string;
   label: string;
-  /** Shown when the session holds this permission (or always when absent). */
-  permission?: string;
+  /** Shown when the session holds this permission, or any of these (or always when absent). */
+  permission?: string | string[];
   /** A module not built yet: listed, not linked. */
   upcoming?: boolean;
 }
@@ -14,7 +14,7 @@ export interface NavItem {
 export const NAV: NavItem[] = [
   { path: '/', label: 'Overview' },
   { path: '/classification', label: 'Classification', permission: 'classification:run' },
-  { path: '/screening', label: 'Screening', permission: 'screening:run', upcoming: true },
+  { path: '/screening', label: 'Screening', permission: ['screening:run', 'lists:manage'] },
   { path: '/applications', label: 'Applications', permission: 'applications:read' },
   { path: '/cases', label: 'Cases', permission: 'cases:read' },
   { path: '/appeals', label: 'Appeals', permission: 'cases:read' },
@@ -26,7 +26,7 @@ export const NAV: NavItem[] = [
 ];
 
 export function visibleNav(session: Session): NavItem[] {
-  return NAV.filter((n) => !n.permission || session.permissions.includes(n.permission));
+  return NAV.filter((n) => !n.permission || (Array.isArray(n.permission) ? n.permission : [n.permission]).some((p) => session.permissions.includes(p)));
 }
 
 function Link({ to, children, current }: { to: string; children: ReactNode; current: boolean }) {
