@@ -25,11 +25,15 @@ import { FABGATE, OPC, SECURE } from './vocabulary.js';
  * 2. the keystore (schema of Appendix B) and how the package refers to it
  *    (§3.1 content type, §3.2 root relationship, §3.3 EncryptedFile relationships);
  * 3. the Fabgate manifest when present: signature, signer, inventory, AAD
- *    binding, and the SHA-256 of every part;
+ *    binding, the SHA-256 of the parts already parsed (the keystore among
+ *    them), and — unless `verifyDigests: false` — of every other part;
  * 4. the consumer's access rights, and the unwrapping of its content keys.
  *
  * Parts are then read as streams; each stream checks its manifest digest (and
- * for encrypted parts the AES-GCM tag) at its end and errors on mismatch.
+ * for encrypted parts the AES-GCM tag) at its end and errors on mismatch. With
+ * `verifyDigests: false` a part's digest is taken while it is decrypted, in one
+ * pass, and what the stream hands out is provisional until it ends: see
+ * MANIFEST-FORMAT.md, "Choosing a read mode", for where that is safe.
  */
 
 export interface OpenOptions extends ManifestCheckOptions {
