@@ -55,16 +55,18 @@ export function release(chunk: Buffer): void {
 }
 
 /**
- * Writes chunks to a file stream this module opened, releasing each disposable
- * chunk once written; on any failure the stream is destroyed (the caller
- * removes the file).
+ * Writes chunks (or batches of them) to a file stream this module opened,
+ * releasing each disposable chunk once written; on any failure the stream is
+ * destroyed (the caller removes the file).
  */
-export async function writeChunks(chunks: AsyncIterable<Buffer>, out: WriteStream): Promise<void> {
+export async function writeChunks(chunks: AsyncIterable<Buffer | readonly Buffer[]>, out: WriteStream): Promise<void> {
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
   failed.catch(() => undefined);
   try {
-    for await (const chunk of chunks) {
-      if (!out.write(chunk, () => release(chunk))) await Promise.race([once(out, 'drain'), failed]);
+    for await (const item of chunks) {
+      let accepted = true;
+      for (const chunk of Buffer.isBuffer(item) ? [item] : (item as readonly Buffer[])) accepted = out.write(chunk, () => release(chunk));
+      if (!accepted) await Promise.race([once(out, 'drain'), failed]);
     }
     out.end();
     await Promise.race([once(out, 'close'), failed]);

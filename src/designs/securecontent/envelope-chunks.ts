@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, sign, verify, type KeyObject } from 'node:crypto';
-import { CIPHER_STEP, markDisposable } from './buffer-release.js';
+import { markDisposable } from './buffer-release.js';
 import { startDigest, type RunningDigest } from './digest-worker.js';
 import { designError } from './errors.js';
 
@@ -13,7 +13,10 @@ import { designError } from './errors.js';
  * length. Chunks come in as pieces (views into the caller's buffers, used
  * before the call returns); what goes out is fresh memory, and every chunk
  * byte is added to the chunk digest (on the digest worker for large
- * envelopes) before it is handed out.
+ * envelopes) before it is handed out. File readers and writers set `step` to
+ * CIPHER_STEP so that their output can be released as soon as it is written
+ * (buffer-release.ts); streams hand whole pieces to their consumers, who may
+ * keep them.
  */
 
 export const TAG_LENGTH = 16;
@@ -99,6 +102,8 @@ export class ChunkSealer {
   readonly #digest: RunningDigest;
   #index = 0n;
   #length = 0n;
+  /** Cipher output in steps of this size: CIPHER_STEP where a file writer of ours releases it, else whole pieces. */
+  step = Number.MAX_SAFE_INTEGER;
 
   constructor(
     private readonly key: Buffer,
@@ -116,8 +121,8 @@ export class ChunkSealer {
     cipher.setAAD(chunkAad(this.headerHash, this.#index, final));
     const out: Buffer[] = [];
     for (const piece of plain) {
-      for (let at = 0; at < piece.length; at += CIPHER_STEP) {
-        const body = cipher.update(piece.subarray(at, at + CIPHER_STEP));
+      for (let at = 0; at < piece.length; at += this.step) {
+        const body = cipher.update(piece.subarray(at, at + this.step));
         if (body.length > 0) out.push(markDisposable(body));
       }
     }
@@ -153,6 +158,8 @@ export class ChunkOpener {
   readonly #digest: RunningDigest;
   #index = 0n;
   #length = 0n;
+  /** Plaintext in steps of this size: CIPHER_STEP where a file writer of ours releases it, else whole pieces. */
+  step = Number.MAX_SAFE_INTEGER;
 
   constructor(
     private readonly key: Buffer,
@@ -197,7 +204,7 @@ export class ChunkOpener {
     try {
       const plain: Buffer[] = [];
       for (const piece of body) {
-        for (let at = 0; at < piece.length; at += CIPHER_STEP) plain.push(markDisposable(decipher.update(piece.subarray(at, at + CIPHER_STEP))));
+        for (let at = 0; at < piece.length; at += this.step) plain.push(markDisposable(decipher.update(piece.subarray(at, at + this.step))));
       }
       decipher.final();
       return plain;

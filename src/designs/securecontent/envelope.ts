@@ -4,7 +4,7 @@ import { open as openFile, rename, unlink, type FileHandle } from 'node:fs/promi
 import { dirname, join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { unwrapContentKey, wrapContentKey } from './algorithms.js';
-import { writeChunks } from './buffer-release.js';
+import { CIPHER_STEP, writeChunks } from './buffer-release.js';
 import { canonicalJson } from '../../ledger/core/canonical-json.js';
 import { ChunkOpener, ChunkSealer, statement, TAG_LENGTH, TRAILER_LENGTH } from './envelope-chunks.js';
 import { designError, isDesignError } from './errors.js';
@@ -519,15 +519,16 @@ export async function openEnvelopeFile(path: string, outPath: string, options: O
     const parsed = await readFileHeader(handle, size);
     const { bodyLength, frame } = frameLayout(size, parsed.bodyOffset, parsed.header.chunkSize);
     const envelope = openHeader(parsed, options, size);
+    envelope.chunks.step = CIPHER_STEP;
     opened = envelope;
     const trailer = Buffer.alloc(TRAILER_LENGTH);
-    async function* plaintext(): AsyncGenerator<Buffer> {
+    async function* plaintext(): AsyncGenerator<readonly Buffer[]> {
       let offset = 0;
       try {
         // Whole frames per read; the frame that ends where the trailer starts is the final one.
         for await (const chunk of fileChunks(handle.fd, parsed.bodyOffset, bodyLength, frame)) {
           offset += chunk.length;
-          yield* await envelope.chunks.open([chunk], offset === bodyLength);
+          yield await envelope.chunks.open([chunk], offset === bodyLength);
         }
       } catch (e) {
         throw changedWhileRead(e);
@@ -556,23 +557,24 @@ export async function sealEnvelopeFile(path: string, outPath: string, options: S
   try {
     const { size } = await handle.stat();
     const envelope = startEnvelope(options, size);
+    envelope.sealer.step = CIPHER_STEP;
     started = envelope;
     const chunkSize = envelope.header.chunkSize;
     let summary: EnvelopeSummary | undefined;
-    async function* sealed(): AsyncGenerator<Buffer> {
-      yield preambleAndHeader(envelope.headerBytes);
+    async function* sealed(): AsyncGenerator<readonly Buffer[]> {
+      yield [preambleAndHeader(envelope.headerBytes)];
       let offset = 0;
       try {
         for await (const chunk of fileChunks(handle.fd, 0, size, chunkSize)) {
           offset += chunk.length;
-          yield* await envelope.sealer.seal([chunk], offset === size);
+          yield await envelope.sealer.seal([chunk], offset === size);
         }
       } catch (e) {
         throw changedWhileRead(e);
       }
-      if (size === 0) yield* await envelope.sealer.seal([], true);
+      if (size === 0) yield await envelope.sealer.seal([], true);
       const { trailer, summary: chunks } = await envelope.sealer.trailer(options.signingKey);
-      yield trailer;
+      yield [trailer];
       summary = summaryOf(envelope.header, envelope.headerHash, chunks);
     }
     await writeChunks(sealed(), createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: WRITE_BUFFER }));

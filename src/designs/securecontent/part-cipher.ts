@@ -39,50 +39,92 @@ function decryptFailed(part: string, why: string) {
   return designError('DESIGN_DECRYPT_FAILED', `'${part}': ${why}`, { part });
 }
 
-/** Chunks as a byte stream; `mapError` turns anything but a DESIGN_* error into one. */
-function byteStream(chunks: AsyncIterable<Buffer>, mapError: (e: unknown) => Error): Readable {
-  async function* mapped() {
-    try {
-      yield* chunks;
-    } catch (e) {
-      throw isDesignError(e) ? e : mapError(e);
-    }
-  }
-  return Readable.from(mapped(), { objectMode: false });
+/**
+ * A byte stream over batches of chunks (a cipher's output for one 1 MiB read,
+ * in 64 KiB steps): one pull from the producer per batch, then its chunks are
+ * pushed one at a time as the consumer takes them. One at a time matters: a
+ * byte stream that holds several chunks hands a paused reader (an async
+ * iterator) all of them concatenated, a fresh copy, where one chunk is handed
+ * over as it is. `mapError` turns anything but a DESIGN_* error into one.
+ */
+export function batchStream(batches: AsyncIterable<readonly Buffer[]>, mapError: (e: unknown) => Error): Readable {
+  const iterator = batches[Symbol.asyncIterator]();
+  let queue: readonly Buffer[] = [];
+  let next = 0;
+  let pulling = false;
+  return new Readable({
+    read() {
+      if (next < queue.length) {
+        this.push(queue[next++]);
+        return;
+      }
+      if (pulling) return;
+      pulling = true;
+      iterator.next().then(
+        ({ done, value }) => {
+          pulling = false;
+          if (done) return void this.push(null);
+          queue = value;
+          next = 0;
+          // An empty batch pushes nothing: ask again rather than wait for a read that will not come.
+          if (queue.length === 0) return this._read(0);
+          this.push(queue[next++]);
+        },
+        (e: unknown) => {
+          pulling = false;
+          this.destroy(isDesignError(e) ? e : mapError(e));
+        },
+      );
+    },
+    destroy(error, cb) {
+      // Ends the producer (its finally blocks release what it holds).
+      const ended = iterator.return?.();
+      if (!ended) return cb(error);
+      ended.then(
+        () => cb(error),
+        () => cb(error),
+      );
+    },
+  });
 }
 
 export interface EncryptedPart {
-  /** The cipher file bytes (header + ciphertext). */
-  readonly stream: Readable;
-  /** The GCM tag, once `stream` has ended. */
+  /** The cipher file bytes (header + ciphertext), in batches of fresh, disposable chunks. */
+  readonly batches: AsyncIterable<readonly Buffer[]>;
+  /** The GCM tag, once `batches` has ended. */
   tag(): Buffer;
 }
 
 /**
- * Turns plaintext into a `%3McF` cipher file stream. With compression the
- * plaintext goes through raw DEFLATE first; a DEFLATE stream keeps chunks it
- * was given, so compressed plaintext must come as owned chunks (a Readable).
+ * Turns plaintext into a `%3McF` cipher file. With compression the plaintext
+ * goes through raw DEFLATE first; a DEFLATE stream keeps chunks it was given,
+ * so compressed plaintext must come as owned chunks (a Readable).
  */
 export function encryptPart(plaintext: AsyncIterable<Buffer>, params: PartCipherParams, part: string): EncryptedPart {
   const input = params.compression === 'deflate' ? chain(Readable.from(plaintext, { objectMode: false }), [], createDeflateRaw({ level: 6 }), (e) => e as Error) : plaintext;
   let tag: Buffer | undefined;
-  async function* encrypt(): AsyncGenerator<Buffer> {
+  async function* encrypt(): AsyncGenerator<readonly Buffer[]> {
     const cipher = createCipheriv('aes-256-gcm', params.key, params.iv, { authTagLength: 16 });
     cipher.setAAD(params.aad);
-    yield cipherHeader();
-    for await (const chunk of input) {
-      for (let at = 0; at < chunk.length; at += CIPHER_STEP) {
-        const out = cipher.update(chunk.subarray(at, at + CIPHER_STEP));
-        if (out.length > 0) yield markDisposable(out);
+    yield [cipherHeader()];
+    try {
+      for await (const chunk of input) {
+        const batch: Buffer[] = [];
+        for (let at = 0; at < chunk.length; at += CIPHER_STEP) {
+          const out = cipher.update(chunk.subarray(at, at + CIPHER_STEP));
+          if (out.length > 0) batch.push(markDisposable(out));
+        }
+        yield batch;
       }
+    } catch (e) {
+      throw isDesignError(e) ? e : designError('DESIGN_DECRYPT_FAILED', `cannot encrypt '${part}': ${(e as Error).message}`, { part }, 'internal');
     }
     const last = cipher.final();
     tag = cipher.getAuthTag();
-    if (last.length > 0) yield last;
+    if (last.length > 0) yield [last];
   }
-  const stream = byteStream(encrypt(), (e) => designError('DESIGN_DECRYPT_FAILED', `cannot encrypt '${part}': ${(e as Error).message}`, { part }, 'internal'));
   return {
-    stream,
+    batches: encrypt(),
     tag() {
       if (!tag) throw new Error(`'${part}' is not fully encrypted yet`);
       return tag;
@@ -99,7 +141,7 @@ export interface DecryptOptions {
 export function decryptPart(cipherFile: AsyncIterable<Buffer>, params: PartCipherParams, tag: Buffer, part: string, options: DecryptOptions): Readable {
   const tooLarge = () => designError('DESIGN_PART_TOO_LARGE', `'${part}' decrypts to more than ${options.maxPlaintextBytes} bytes`, { part });
   const compressed = params.compression === 'deflate';
-  async function* decrypt(): AsyncGenerator<Buffer> {
+  async function* decrypt(): AsyncGenerator<readonly Buffer[]> {
     const decipher = createDecipheriv('aes-256-gcm', params.key, params.iv, { authTagLength: 16 });
     decipher.setAAD(params.aad);
     decipher.setAuthTag(tag);
@@ -107,13 +149,15 @@ export function decryptPart(cipherFile: AsyncIterable<Buffer>, params: PartCiphe
     let produced = 0;
     for await (const chunk of cipherFile) {
       const body = header.take(chunk);
+      const batch: Buffer[] = [];
       for (let at = 0; at < body.length; at += CIPHER_STEP) {
         const plain = decipher.update(body.subarray(at, at + CIPHER_STEP));
         produced += plain.length;
         // Without compression the plaintext is as long as the ciphertext; with it, the guard below counts.
         if (!compressed && produced > options.maxPlaintextBytes) throw tooLarge();
-        if (plain.length > 0) yield markDisposable(plain);
+        if (plain.length > 0) batch.push(markDisposable(plain));
       }
+      yield batch;
     }
     header.end();
     let last: Buffer;
@@ -122,10 +166,10 @@ export function decryptPart(cipherFile: AsyncIterable<Buffer>, params: PartCiphe
     } catch {
       throw decryptFailed(part, 'the AES-GCM tag does not verify (ciphertext, tag, IV, AAD or key altered)');
     }
-    if (last.length > 0) yield last;
+    if (last.length > 0) yield [last];
   }
   const mapError = (e: unknown) => (isDesignError(e) ? e : decryptFailed(part, `the content does not inflate (${(e as Error).message})`));
-  const plain = byteStream(decrypt(), mapError);
+  const plain = batchStream(decrypt(), mapError);
   if (!compressed) return plain;
   return chain(plain, [createInflateRaw({ chunkSize: 256 * 1024 })], new SizeGuard(options.maxPlaintextBytes, tooLarge), mapError);
 }

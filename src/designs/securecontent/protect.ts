@@ -299,7 +299,7 @@ async function protectOpened(pkg: OpcPackage, sink: NodeJS.WritableStream, optio
     // Uncompressed, the part is read with reused buffers (entryChunks); DEFLATE needs chunks it may keep.
     const plaintext = compression === 'deflate' || 'data' in p.from ? open(p) : pkg.zip.entryChunks(p.from.part, { verifyCrc: true });
     const encrypted = encryptPart(plaintext, { key: s.key, iv: s.iv, aad: s.aad, compression }, p.name);
-    const written = await zip.addStream(p.name.slice(1), encrypted.stream, { compress: false, sizeHint: p.sizeHint + 12, sha256: true });
+    const written = await zip.addStoredBatches(p.name.slice(1), encrypted.batches, { sizeHint: p.sizeHint + 12, sha256: true });
     manifestParts.push({ name: p.name, size: written.size, sha256: written.sha256!, encrypted: true });
     groups.push({
       keyUuid: s.keyUuid,

@@ -78,6 +78,10 @@ interface Written {
   zip64: boolean;
 }
 
+function entryDigestFailure(name: string): (cause: Error) => Error {
+  return (cause) => designError('DESIGN_ARCHIVE_MALFORMED', `cannot write '${name}': ${cause.message}`, { reason: 'digest-worker', name }, 'internal');
+}
+
 /** Passes an entry's bytes through while their CRC-32 (and SHA-256) is taken. */
 class EntryDigest extends Transform {
   readonly #digest: RunningDigest;
@@ -85,10 +89,7 @@ class EntryDigest extends Transform {
 
   constructor(kinds: DigestKinds, expectedBytes: number | undefined, name: string) {
     super();
-    this.#digest = startDigest(kinds, {
-      expectedBytes,
-      onWorkerFailure: (cause) => designError('DESIGN_ARCHIVE_MALFORMED', `cannot write '${name}': ${cause.message}`, { reason: 'digest-worker', name }, 'internal'),
-    });
+    this.#digest = startDigest(kinds, { expectedBytes, onWorkerFailure: entryDigestFailure(name) });
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -138,7 +139,48 @@ export class ZipWriter {
   }
 
   /** Adds an entry from a stream; resolves once the entry is completely written. */
-  async addStream(name: string, source: Readable, options: ZipEntryOptions): Promise<ZipEntryWritten> {
+  addStream(name: string, source: Readable, options: ZipEntryOptions): Promise<ZipEntryWritten> {
+    return this.#entry(name, options, async () => {
+      const digest = new EntryDigest({ crc32: true, sha256: options.sha256 === true }, options.sizeHint, name);
+      const last = options.compress ? chain(source, [digest], createDeflateRaw({ level: 6 }), (e) => e as Error) : chain(source, [], digest, (e) => e as Error);
+      let compressedSize = 0;
+      for await (const chunk of last) {
+        compressedSize += (chunk as Buffer).length;
+        await this.#write(chunk as Buffer);
+      }
+      return { values: digest.values!, compressedSize };
+    });
+  }
+
+  /**
+   * Adds a stored entry from batches of chunks (a cipher's output for one read,
+   * say): each chunk is digested and written in turn, with no stream between,
+   * so that many small chunks cost no more than a few large ones.
+   */
+  addStoredBatches(name: string, batches: AsyncIterable<readonly Buffer[]>, options: Omit<ZipEntryOptions, 'compress'>): Promise<ZipEntryWritten> {
+    return this.#entry(name, { ...options, compress: false }, async () => {
+      const digest = startDigest({ crc32: true, sha256: options.sha256 === true }, { expectedBytes: options.sizeHint, onWorkerFailure: entryDigestFailure(name) });
+      let done = false;
+      try {
+        for await (const batch of batches) {
+          for (const chunk of batch) {
+            // Digested (copied or hashed) before it is written, and so before it may be released.
+            const wait = digest.update(chunk);
+            if (wait) await wait;
+            await this.#write(chunk);
+          }
+        }
+        const values = await digest.digest();
+        done = true;
+        return { values, compressedSize: values.bytes };
+      } finally {
+        if (!done) digest.abandon();
+      }
+    });
+  }
+
+  /** One entry: local header, the content `write` produces, data descriptor. */
+  async #entry(name: string, options: ZipEntryOptions, write: () => Promise<{ values: DigestValues; compressedSize: number }>): Promise<ZipEntryWritten> {
     if (this.#busy) throw new Error('ZipWriter: entries must be added one at a time');
     if (this.#finished) throw new Error('ZipWriter: already finished');
     if (this.#names.has(name)) throw new Error(`ZipWriter: duplicate entry ${name}`);
@@ -150,14 +192,8 @@ export class ZipWriter {
       const offset = this.#offset;
       const announceZip64 = this.#options.forceZip64 === true || (options.sizeHint ?? 0) >= MAX32 - 65536 || offset >= MAX32;
       await this.#write(this.#localHeader(nameBytes, method, announceZip64));
-      const digest = new EntryDigest({ crc32: true, sha256: options.sha256 === true }, options.sizeHint, name);
-      const last = method === 8 ? chain(source, [digest], createDeflateRaw({ level: 6 }), (e) => e as Error) : chain(source, [], digest, (e) => e as Error);
-      let compressedSize = 0;
-      for await (const chunk of last) {
-        compressedSize += (chunk as Buffer).length;
-        await this.#write(chunk as Buffer);
-      }
-      const { bytes: size, crc32, sha256 } = digest.values!;
+      const { values, compressedSize } = await write();
+      const { bytes: size, crc32, sha256 } = values;
       const zip64 = announceZip64 || size >= MAX32 || compressedSize >= MAX32;
       await this.#write(this.#dataDescriptor(crc32!, compressedSize, size, zip64));
       this.#entries.push({ name: nameBytes, method, crc: crc32!, compressedSize, size, offset, zip64 });
