@@ -177,8 +177,8 @@ export class SafeZip {
    * The inflated bytes of a part as chunks, each valid only until the next is
    * asked for, with every check of `openEntry`. A stored entry (the usual form
    * of an encrypted part) of a file archive is read with reused buffers and one
-   * read ahead (file-chunks.ts), its CRC-32 taken on the digest worker when
-   * large; other entries come from `openEntry`.
+   * read ahead (file-chunks.ts), its CRC-32 taken as it is read; other
+   * entries come from `openEntry`.
    */
   async *entryChunks(partName: string, options: OpenEntryOptions = {}): AsyncGenerator<Buffer, void, undefined> {
     const entry = this.entry(partName);
@@ -189,7 +189,10 @@ export class SafeZip {
       return;
     }
     // Stored: exactly the declared bytes are read (sizes were vetted when the archive was opened).
-    const crc = options.verifyCrc === false ? undefined : startDigest({ crc32: true }, { expectedBytes: entry.uncompressedSize, onWorkerFailure: crcWorkerFailure(entry) });
+    // The CRC-32 is taken inline: it costs not much more than the copy into a digest ring, and
+    // the reader's consumer (protecting a part: AES-GCM here, SHA-256 and CRC-32 of the cipher
+    // file on the digest worker) leaves the worker the busier thread.
+    const crc = options.verifyCrc === false ? undefined : startDigest({ crc32: true }, { mode: 'inline', expectedBytes: entry.uncompressedSize, onWorkerFailure: crcWorkerFailure(entry) });
     let finished = false;
     try {
       const chunks = this.#buffer
