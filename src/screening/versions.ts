@@ -458,7 +458,8 @@ function versionView(row: ScreeningListVersionRow, active: boolean, activatedAt:
   };
 }
 
-async function decorate(db: Db, rows: ScreeningListVersionRow[]): Promise<ListVersionView[]> {
+/** Views of version rows, in the rows' order unless `newestFirst`. */
+async function decorate(db: Db, rows: ScreeningListVersionRow[], opts: { newestFirst?: boolean } = {}): Promise<ListVersionView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const active = new Set((await db.selectFrom('screening_active_lists').select('version_id').execute()).map((r) => r.version_id));
@@ -475,6 +476,7 @@ async function decorate(db: Db, rows: ScreeningListVersionRow[]): Promise<ListVe
     .execute();
   const log = new Map(events.map((e) => [e.record_id, { leaf_index: e.leaf_index === null ? null : Number(e.leaf_index), commitment: e.commitment }]));
   const views = rows.map((r) => versionView(r, active.has(r.id), lastActivation.get(r.id) ?? null, log.get(r.id) ?? null));
+  if (!opts.newestFirst) return views;
   // newest load first; loads within one clock tick in the order they were activated
   const order = new Map(rows.map((r, i) => [r.id, i]));
   return views.sort((a, b) => (a.loaded_at < b.loaded_at ? 1 : a.loaded_at > b.loaded_at ? -1 : (firstActivation.get(b.id) ?? 0) - (firstActivation.get(a.id) ?? 0) || order.get(a.id)! - order.get(b.id)!));
@@ -484,7 +486,7 @@ async function decorate(db: Db, rows: ScreeningListVersionRow[]): Promise<ListVe
 export async function listListVersions(db: Db, opts: { list?: string } = {}): Promise<ListVersionView[]> {
   let q = db.selectFrom('screening_list_versions').selectAll().where('state', '=', 'complete');
   if (opts.list) q = q.where('list', '=', opts.list);
-  return decorate(db, await q.orderBy('completed_at', 'desc').orderBy('id').execute());
+  return decorate(db, await q.orderBy('completed_at', 'desc').orderBy('id').execute(), { newestFirst: true });
 }
 
 export async function getListVersion(db: Db, id: string): Promise<ListVersionView> {
