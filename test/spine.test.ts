@@ -1,5 +1,5 @@
 /**
- * SPINE.md as one story, through real HTTP on a fresh demo install (SQLite,
+ * SPINE.md as one story, through real HTTP on a fresh demo install (SQLite and PostgreSQL,
  * demo data seeded as `npm start` seeds it): classify → screen → apply →
  * decide → protect and authorise → print → verify → refuse and appeal. Every
  * step uses the public API, the CLI or the print-host agent — never a store
@@ -23,7 +23,7 @@ import { FakeOctoPrint } from '../src/agent/test-support/fake-hosts.js';
 import type { DemoCredential } from '../src/app/seed.js';
 import type { RunningServer } from '../src/app/server.js';
 import { runCli } from '../src/shared/test-support/cli.js';
-import { openTestServices, type TestServices } from '../src/shared/test-support/databases.js';
+import { DIALECTS, openTestServices, type TestServices } from '../src/shared/test-support/databases.js';
 import { client, signIn, startTestServer, type Client } from '../src/shared/test-support/http.js';
 import { sharedData } from '../src/shared/test-support/shared-data.js';
 import { DEMO_MACHINE_SPEC, demoPdf } from '../src/licensing/demo.js';
@@ -64,7 +64,7 @@ async function gcode3mf(model3mf: Buffer, gcode: Buffer): Promise<Buffer> {
 
 const DAY = 86_400_000;
 
-describe('the spine, end to end on a fresh demo install', () => {
+describe.each(DIALECTS)('the spine, end to end on a fresh demo install (%s)', (dialect) => {
   let s: TestServices;
   let server: RunningServer;
   let creds: DemoCredential[];
@@ -82,7 +82,7 @@ describe('the spine, end to end on a fresh demo install', () => {
   const shared: { licenceId?: string; applicationId?: string; ticketBundle?: { ticket: string; log?: { receipt: string; salt: string } }; ticketJti?: string } = {};
 
   beforeAll(async () => {
-    s = await openTestServices('sqlite', { sessionHours: 24 * 60 });
+    s = await openTestServices(dialect, { sessionHours: 24 * 60 });
     s.clock.set(new Date());
     connectDomains(s); // as `fabgate serve` does
     creds = (await seedDemoWorld(s))!;
@@ -282,19 +282,20 @@ describe('the spine, end to end on a fresh demo install', () => {
     expect((await runCli([registerLedgerOfflineCommands], ['log', 'verify-receipt', 'usage.tlog-proof', '--key', vkey], { cwd: work })).code).toBe(0);
     expect((await runCli([registerLedgerOfflineCommands], ['log', 'verify-remote', `${server.url}/log/`, '--key', vkey])).code).toBe(0);
 
-    const env = { FABGATE_DATA_DIR: s.config.dataDir, FABGATE_KEK: s.config.kek!, FABGATE_LOG_LEVEL: 'silent' };
+    const env = s.cliEnv();
     const clean = await runCli([registerLedgerServiceCommands], ['log', 'audit', '--json'], { env });
     expect(clean.code, clean.stdout).toBe(0);
-    expect(auditor).toBeDefined();
+    // the auditor also reads the trail of who did what, through the API
+    const trail = await auditor.request<{ events: Array<{ action: string; target_id: string | null }> }>('GET', '/api/audit?limit=500');
+    expect(trail.status).toBe(200);
+    expect(trail.body.events.some((e) => e.target_id === shared.applicationId)).toBe(true);
 
-    // an insider edits a decision in the database by hand
-    await sql`update licensing_decisions set reasons = 'Approved without conditions.' where application_id = ${shared.applicationId}`.execute(s.database.db).catch(async () => {
-      // decisions are append-only in the database itself: drop that guard first, as an insider with DBA rights could
-      for (const t of (await sql<{ name: string }>`select name from sqlite_master where type = 'trigger' and tbl_name = 'licensing_decisions'`.execute(s.database.db)).rows) {
-        await sql.raw(`drop trigger ${t.name}`).execute(s.database.db);
-      }
-      await sql`update licensing_decisions set reasons = 'Approved without conditions.' where application_id = ${shared.applicationId}`.execute(s.database.db);
-    });
+    // an insider edits a decision in the database by hand; decisions are append-only in the
+    // database itself, so they drop that guard first, as someone with DBA rights could
+    if (dialect === 'sqlite') await sql.raw('drop trigger licensing_decisions_no_update').execute(s.database.db);
+    else await sql.raw('drop trigger licensing_decisions_append_only on licensing_decisions').execute(s.database.db);
+    const edited = await sql`update licensing_decisions set reasons = 'Approved without conditions.' where application_id = ${shared.applicationId}`.execute(s.database.db);
+    expect(Number(edited.numAffectedRows)).toBeGreaterThan(0);
     const found = await runCli([registerLedgerServiceCommands], ['log', 'audit', '--json'], { env });
     expect(found.code).toBe(1);
     expect(found.json<{ findings: Array<{ kind: string }> }>().findings.map((f) => f.kind)).toContain('record_altered');

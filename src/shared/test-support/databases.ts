@@ -20,6 +20,8 @@ export const TEST_PG_URL = process.env.FABGATE_TEST_DATABASE_URL ?? 'postgres://
 
 export interface TestServices extends Services {
   clock: ManualClock;
+  /** The environment under which `fabgate` commands open this same database (data folder, key, PostgreSQL schema). */
+  cliEnv(): Record<string, string>;
   /** Close and delete the test database (temporary folder or schema). */
   dispose(): Promise<void>;
 }
@@ -54,6 +56,15 @@ export async function openTestServices(dialect: DialectName, overrides: Partial<
   const services = await openServices(config, { clock, logger: pino({ level: 'silent' }), processMetrics: false, ...(schema ? { pgSchema: schema } : {}) });
   return Object.assign(services, {
     clock,
+    cliEnv() {
+      const env: Record<string, string> = { FABGATE_DATA_DIR: dataDir, FABGATE_KEK: config.kek!, FABGATE_LOG_LEVEL: 'silent' };
+      if (schema) {
+        const url = new URL(TEST_PG_URL);
+        url.searchParams.set('options', `-c search_path=${schema}`);
+        env.FABGATE_DATABASE_URL = url.toString();
+      }
+      return env;
+    },
     async dispose() {
       await services.close();
       if (schema) await dropSchema(schema);
