@@ -11,15 +11,8 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { navigate } from '../../router';
 import { fmtTime, Status, words } from '../licensing/shared';
 import { DecisionForm } from './ScreenView';
-import { DecisionBadge, EntityDetails, ExplanationView, ListLabel, partyLine, Score, viewHref, ViewLink } from './shared';
+import { DecisionBadge, EntityDetails, ExplanationView, ListLabel, partyLine, Score, TRIGGER, viewHref, ViewLink } from './shared';
 import type { Alert, Decision, ListedEntity, StoredParty } from './types';
-
-const TRIGGER: Record<string, string> = {
-  party_created: 'customer added',
-  party_updated: 'customer changed',
-  list_activated: 'new list version',
-  manual: 'screened on request',
-};
 
 /** Set by a decision, read once by the queue: what just left it. */
 let lastDecided: { name: string; decision: Decision } | null = null;

@@ -4,10 +4,15 @@ import { api, type Session } from '../../api';
 import { DataTable } from '../../components/DataTable';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { CountryField, fmtTime, Status, useAction, words } from '../licensing/shared';
-import { can, DecisionBadge, ListLabel, partyLine, Score, ViewLink } from './shared';
+import { can, DecisionBadge, ListLabel, partyLine, Score, TRIGGER, ViewLink } from './shared';
 import type { Alert, Hit, ScreeningOutcome, StoredParty } from './types';
 
-function PartyStatus({ p }: { p: StoredParty }) {
+function PartyStatus({ p, hits }: { p: StoredParty; hits?: Hit[] }) {
+  // with the hits at hand, a reviewed customer says how it was decided
+  if (hits && hits.length && p.open_alerts === 0 && hits.every((h) => h.decision)) {
+    const confirmed = hits.filter((h) => h.decision!.decision === 'true_positive').length;
+    return confirmed ? <Status value="strong_match" label={`confirmed match (${confirmed})`} /> : <Status value="clear" label="hits cleared by review" />;
+  }
   if (p.status === 'not_screened') return <Status value="needs_review" label="not screened" />;
   if (p.status === 'clear') return <Status value="clear" />;
   return <Status value={p.open_alerts ? 'strong_match' : 'potential_match'} label={`${p.hits} hit${p.hits === 1 ? '' : 's'}${p.open_alerts ? `, ${p.open_alerts} open alert${p.open_alerts === 1 ? '' : 's'}` : ', decided'}`} />;
@@ -154,7 +159,7 @@ export function CustomerView({ id, session }: { id: string; session: Session }) 
         <ViewLink view="customers">Customers</ViewLink> ›
       </p>
       <h2 id="scr-customer">
-        {party.name} <PartyStatus p={party} />
+        {party.name} <PartyStatus p={party} hits={hits} />
       </h2>
       <p className="muted">
         {partyLine(party)}
@@ -206,7 +211,7 @@ export function CustomerView({ id, session }: { id: string; session: Session }) 
         columns={[
           { key: 'created', header: 'Raised', value: (a) => a.created_at, render: (a) => fmtTime(a.created_at) },
           { key: 'name', header: 'Matched name', value: (a) => a.matched_name, render: (a) => (reviewer ? <ViewLink view="alert" params={{ id: a.id }}>{a.matched_name}</ViewLink> : a.matched_name) },
-          { key: 'why', header: 'Why', value: (a) => `${a.reason} ${a.trigger}`, render: (a) => `${a.reason} hit · ${words(a.trigger)}` },
+          { key: 'why', header: 'Why', value: (a) => `${a.reason} ${a.trigger}`, render: (a) => `${a.reason} hit · ${TRIGGER[a.trigger] ?? words(a.trigger)}` },
           { key: 'state', header: 'State', value: (a) => a.state, render: (a) => <Status value={a.state === 'open' ? 'awaiting_applicant' : 'withdrawn'} label={words(a.state)} /> },
         ]}
       />

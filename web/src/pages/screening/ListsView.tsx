@@ -15,7 +15,7 @@ import type { EntitySummary, Job, ListDiff, ListVersion } from './types';
 const FORMATS = ['auto', 'ofac-xml', 'ofac-csv', 'csl', 'un', 'eu', 'uk', 'ftm', 'bis-dpl', 'dod-1260h'];
 const short = (hash: string) => `${hash.slice(0, 12)}…`;
 const n = (x: number) => x.toLocaleString('en-GB');
-const versionLabel = (v: ListVersion) => `${fmtTime(v.loaded_at)}${v.source_date ? ` (source ${v.source_date})` : ''}${v.active ? ' — active' : ''}`;
+const versionLabel = (v: ListVersion) => `${v.active ? 'active: ' : ''}${v.source_date ? `of ${v.source_date}, ` : ''}loaded ${fmtTime(v.loaded_at)} · ${n(v.entities)} entities · ${v.content_hash.slice(0, 8)}`;
 
 function Hash({ value }: { value: string }) {
   return (
@@ -230,7 +230,19 @@ function EntityList({ rows, caption }: { rows: EntitySummary[]; caption: string 
   );
 }
 
-const show = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
+/** One value of a changed field in words: addresses, aliases and identifiers as the list writes them. */
+function show(v: unknown): string {
+  if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) return '—';
+  if (Array.isArray(v)) return v.map(show).join('; ');
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (typeof o.text === 'string') return o.country && !o.text.includes(String(o.country)) ? `${o.text} (${String(o.country)})` : o.text;
+    if (typeof o.name === 'string') return o.quality === 'weak' ? `${o.name} (weak)` : o.name;
+    if (typeof o.type === 'string' && typeof o.value === 'string') return `${o.type}: ${o.value}`;
+    return JSON.stringify(v);
+  }
+  return String(v);
+}
 
 function DiffPanel({ versions }: { versions: ListVersion[] }) {
   const lists = useMemo(() => [...new Set(versions.map((v) => v.list))], [versions]);
@@ -257,7 +269,7 @@ function DiffPanel({ versions }: { versions: ListVersion[] }) {
   return (
     <section aria-labelledby={`${id}-h`}>
       <h2 id={`${id}-h`}>Compare two versions</h2>
-      <form className="scr-form card" aria-label="Compare two versions" onSubmit={(e) => void compare(e)}>
+      <form className="scr-form scr-compare card" aria-label="Compare two versions" onSubmit={(e) => void compare(e)}>
         <div className="lic-field">
           <label htmlFor={`${id}-list`}>List</label>
           <select id={`${id}-list`} value={list} onChange={(e) => setList(e.target.value)}>

@@ -80,6 +80,14 @@ export function ListLabel({ list }: { list: string }) {
   return name === list ? <code>{list}</code> : <span title={list}>{name}</span>;
 }
 
+/** What raised an alert, in words. */
+export const TRIGGER: Record<string, string> = {
+  party_created: 'customer added',
+  party_updated: 'customer changed',
+  list_activated: 'new list version',
+  manual: 'screened on request',
+};
+
 export const fmtScore = (n: number) => n.toFixed(2);
 const signed = (n: number) => (n > 0 ? `+${n.toFixed(2)}` : n < 0 ? `−${Math.abs(n).toFixed(2)}` : '±0.00');
 
