@@ -266,7 +266,7 @@ describe('screening in Chromium (SPINE step 2)', () => {
       await screen(applicant, { name: SIRIUS, country: 'RU', type: 'organisation' });
       // the decision is visible to the applicant, the means to record one is not
       expect(await applicant.getByRole('listitem', { name: 'Match 1: KONTSERN SIRIUS OAO' }).textContent()).toContain('true positive');
-      expect(await applicant.getByRole('button', { name: 'Record a decision on this hit' }).count()).toBe(0);
+      expect(await applicant.getByRole('button', { name: /decision on this hit/ }).count()).toBe(0);
       await open(applicant, 'Lists');
       expect(await applicant.getByText('Load a new list version').count()).toBe(0);
       expect(await applicant.getByRole('button', { name: /^Activate/ }).count()).toBe(0);

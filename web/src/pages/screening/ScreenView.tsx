@@ -121,18 +121,18 @@ function MatchCard({ m, rank, query, session }: { m: ScreenedMatch; rank: number
         <summary>The listed entity</summary>
         <EntityDetails entity={m.entity} list={m.list} entityId={m.entity_id} />
       </details>
-      {can(session, 'screening:review') && <DecideHit query={query} m={m} onDecided={setReview} />}
+      {can(session, 'screening:review') && <DecideHit query={query} m={m} decided={review !== null} onDecided={setReview} />}
     </li>
   );
 }
 
 /** A reviewer marks a hit of ad hoc screening; the decision is remembered for exactly this party and entity. */
-function DecideHit({ query, m, onDecided }: { query: Query; m: ScreenedMatch; onDecided: (d: Decision) => void }) {
+function DecideHit({ query, m, decided, onDecided }: { query: Query; m: ScreenedMatch; decided: boolean; onDecided: (d: Decision) => void }) {
   const [open, setOpen] = useState(false);
   if (!open) {
     return (
       <button type="button" className="secondary" onClick={() => setOpen(true)}>
-        Record a decision on this hit
+        {decided ? 'Record a new decision on this hit' : 'Record a decision on this hit'}
       </button>
     );
   }
