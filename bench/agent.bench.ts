@@ -41,6 +41,7 @@ import { parseVerifierKey } from '../src/ledger/core/keys.js';
 import { sharedData } from '../src/shared/test-support/shared-data.js';
 import { verifyPrintTicket } from '../src/tickets/ticket.js';
 import type { BenchRow } from './types.js';
+import { peakRssMb } from './peak-rss.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CHILD = 'FABGATE_AGENT_BENCH_CHILD';
@@ -66,7 +67,7 @@ async function child(): Promise<void> {
   const { createPrivateKey } = await import('node:crypto');
   const key = createPrivateKey(readFileSync(keyFile));
   const result = await checkWhole(open(file, key), BENCH_ENVELOPE);
-  process.stdout.write(JSON.stringify({ bytes: result.result.stats.bytes, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(JSON.stringify({ bytes: result.result.stats.bytes, maxRssMb: peakRssMb() }));
 }
 
 export default async function agentBench(): Promise<BenchRow[]> {

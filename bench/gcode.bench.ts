@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedData } from '../src/shared/test-support/shared-data.js';
 import type { BenchRow } from './types.js';
+import { peakRssMb } from './peak-rss.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -85,7 +86,7 @@ async function childOurs(file: string, runs: number): Promise<ChildReport> {
     wallSeconds.push((performance.now() - w0) / 1000);
     detail = `${r.stats.lines} lines, ${r.stats.layers} layers, ${r.stats.violation_count} violation(s): ${r.violations.map((v) => v.rule).join(',')}`;
   }
-  return { bytes: statSync(file).size, cpuSeconds, wallSeconds, maxRssMb: process.resourceUsage().maxRSS / 1024, detail };
+  return { bytes: statSync(file).size, cpuSeconds, wallSeconds, maxRssMb: peakRssMb(), detail };
 }
 
 async function childPeer(file: string, runs: number, api: 'parseFile' | 'parseLine'): Promise<ChildReport> {
@@ -113,7 +114,7 @@ async function childPeer(file: string, runs: number, api: 'parseFile' | 'parseLi
     cpuSeconds.push(cpuNow() - c0);
     wallSeconds.push((performance.now() - w0) / 1000);
   }
-  return { bytes: statSync(file).size, cpuSeconds, wallSeconds, maxRssMb: process.resourceUsage().maxRSS / 1024, detail };
+  return { bytes: statSync(file).size, cpuSeconds, wallSeconds, maxRssMb: peakRssMb(), detail };
 }
 
 /**
@@ -163,7 +164,7 @@ async function childSynthetic(totalBytes: number): Promise<ChildReport> {
     bytes,
     cpuSeconds,
     wallSeconds,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    maxRssMb: peakRssMb(),
     rssSamplesMb,
     detail: `${r.stats.lines} lines, ${r.stats.layers} layers, ${r.stats.violation_count} violation(s)`,
   };
@@ -179,6 +180,7 @@ async function transpileForChild(): Promise<string> {
   const sources = [
     'bench/gcode.bench.ts',
     'bench/types.ts',
+    'bench/peak-rss.ts',
     'src/shared/errors.ts',
     'src/shared/test-support/shared-data.ts',
     ...readdirSync(join(root, 'src', 'gcode'))
