@@ -450,7 +450,8 @@ export interface DecisionView {
   reason: string;
   alert_id: string | null;
   decided_at: string;
-  decided_by: { type: string; id: string };
+  /** Who decided; `name` is the user's display name (null for other actors). */
+  decided_by: { type: string; id: string; name: string | null };
   /** Its event in the transparency log. */
   log: { leaf_index: number | null; commitment: string } | null;
 }
@@ -507,6 +508,11 @@ async function decisionViews(db: Db, rows: Array<Omit<ScreeningDecisionRow, 'seq
       .execute();
     for (const e of ev) logs.set(e.record_id, { leaf_index: e.leaf_index === null ? null : Number(e.leaf_index), commitment: e.commitment });
   }
+  // an officer reads who decided, not an id
+  const userIds = [...new Set(rows.filter((r) => r.decided_by_type === 'user').map((r) => r.decided_by))];
+  const names = new Map(
+    userIds.length ? (await db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', userIds).execute()).map((u) => [u.id, u.display_name]) : [],
+  );
   return rows.map((r) => ({
     id: r.id,
     fingerprint: r.fingerprint,
@@ -522,7 +528,7 @@ async function decisionViews(db: Db, rows: Array<Omit<ScreeningDecisionRow, 'seq
     reason: r.reason,
     alert_id: r.alert_id,
     decided_at: r.decided_at,
-    decided_by: { type: r.decided_by_type, id: r.decided_by },
+    decided_by: { type: r.decided_by_type, id: r.decided_by, name: names.get(r.decided_by) ?? null },
     log: logs.get(r.id) ?? null,
   }));
 }

@@ -201,12 +201,14 @@ describe.each(DIALECTS)('screening API on %s', (dialect) => {
 
     const empty = await officer.request<ErrorBody>('POST', `/api/screening/alerts/${alert.id}/decision`, { decision: 'true_positive', reason: '   ' });
     expect([empty.status, empty.body.error.code]).toEqual([400, 'SCREENING_REASON_REQUIRED']);
-    const d = await officer.request<{ id: string; decision: string; log: { commitment: string } }>('POST', `/api/screening/alerts/${alert.id}/decision`, {
+    const d = await officer.request<{ id: string; decision: string; decided_by: { type: string; name: string | null }; log: { commitment: string } }>('POST', `/api/screening/alerts/${alert.id}/decision`, {
       decision: 'true_positive',
       reason: 'Same company: Kontsern Sirius is the romanised name of JSC Concern Sirius (OFAC SSI, Directive 3). Do not ship.',
     });
     expect(d.status).toBe(201);
     expect(d.body).toMatchObject({ decision: 'true_positive', log: { commitment: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    // who decided, by name, as the officer reads it
+    expect(d.body.decided_by).toMatchObject({ type: 'user', name: 'Hanna Berger (compliance officer)' });
     const twice = await officer.request<ErrorBody>('POST', `/api/screening/alerts/${alert.id}/decision`, { decision: 'false_positive', reason: 'changed my mind' });
     expect([twice.status, twice.body.error.code]).toEqual([409, 'SCREENING_ALERT_CLOSED']);
 

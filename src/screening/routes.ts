@@ -83,7 +83,7 @@ const DecisionSchema = z
     reason: z.string(),
     alert_id: z.string().nullable(),
     decided_at: z.string(),
-    decided_by: z.object({ type: z.string(), id: z.string() }),
+    decided_by: z.object({ type: z.string(), id: z.string(), name: z.string().nullable().openapi({ description: 'The display name of the user who decided (null for a system actor).' }) }),
     log: z.object({ leaf_index: z.number().int().nullable(), commitment: z.string() }).nullable(),
   })
   .openapi('ScreeningDecision');

@@ -150,7 +150,7 @@ export function AlertReview({ id }: { id: string }) {
           />
         ) : alert.decision ? (
           <p>
-            <DecisionBadge value={alert.decision.decision} /> {fmtTime(alert.decision.decided_at)}: {alert.decision.reason}
+            <DecisionBadge value={alert.decision.decision} /> {fmtTime(alert.decision.decided_at)} by {alert.decision.decided_by.name ?? alert.decision.decided_by.id}: {alert.decision.reason}
           </p>
         ) : (
           <p className="muted">This alert is {words(alert.state)}: there is nothing to decide.</p>
@@ -176,6 +176,7 @@ export function DecisionsTable({ decisions, caption }: { decisions: Decision[]; 
         { key: 'party', header: 'Party', value: (d) => d.party.name },
         { key: 'entity', header: 'Listed entity', value: (d) => `${d.matched_name} ${d.list} ${d.entity_id}`, render: (d) => (<>{d.matched_name}<br /><span className="small muted"><ListLabel list={d.list} /> · <code>{d.entity_id}</code> · score {d.score.toFixed(2)}</span></>) },
         { key: 'decision', header: 'Decision', value: (d) => d.decision, render: (d) => <DecisionBadge value={d.decision} /> },
+        { key: 'by', header: 'By', value: (d) => d.decided_by.name ?? d.decided_by.id },
         { key: 'reason', header: 'Reason', value: (d) => d.reason },
         { key: 'log', header: 'Log', value: (d) => d.log?.leaf_index ?? null, render: (d) => (d.log?.leaf_index != null ? `entry ${d.log.leaf_index}` : d.log ? 'pending' : '—') },
       ]}

@@ -114,7 +114,7 @@ function MatchCard({ m, rank, query, session }: { m: ScreenedMatch; rank: number
       <ExplanationView match={m} label={label} />
       {review && (
         <p className="cls-callout">
-          Decided {fmtTime(review.decided_at)}: <DecisionBadge value={review.decision} /> — {review.reason}
+          Decided {fmtTime(review.decided_at)} by {review.decided_by.name ?? review.decided_by.id}: <DecisionBadge value={review.decision} /> — {review.reason}
         </p>
       )}
       <details className="scr-entity">

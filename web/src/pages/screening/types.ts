@@ -70,7 +70,7 @@ export interface Decision {
   reason: string;
   alert_id: string | null;
   decided_at: string;
-  decided_by: { type: string; id: string };
+  decided_by: { type: string; id: string; name: string | null };
   log: LogRef | null;
 }
 
