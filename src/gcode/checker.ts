@@ -129,7 +129,10 @@ class Checker implements GcodeChecker, ViolationSink {
     this.hash.update(chunk);
     this.bytes += chunk.length;
     try {
-      this.route(chunk);
+      // A Buffer is a Uint8Array subclass with its own hidden class: give the tokenizer one kind
+      // of array only (chunks as plain Uint8Array views, like the carry), so its byte loads stay
+      // monomorphic.
+      this.route(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     } catch (e) {
       this.failed = e;
       throw e;
