@@ -212,7 +212,7 @@ export class LineTokens {
             this.cmdMajor[i] = major;
             this.cmdSub[i] = -1;
             this.cmdCount = i + 1;
-            p = q;
+            p = d === 32 && q < end ? q + 1 : q; // the usual space after a word, already read
             continue;
           }
           p = this.command(buf, p + 1, end, letter);
@@ -233,30 +233,31 @@ export class LineTokens {
             d = ++q < end ? buf[q]! : 32;
           }
           const numStart = q;
-          // at most 15 digits in all (leading zeros included) keep `mant` exact; longer goes slow
+          // at most 15 digits in all (leading zeros included) keep `mant` exact; longer goes slow.
+          // Digit counts come from positions, so each byte costs one test, one load, one step.
           let mant = 0;
-          let digits = 0;
-          let frac = 0;
           while (d >= 48 && d <= 57) {
             mant = mant * 10 + (d - 48);
-            digits++;
             d = ++q < end ? buf[q]! : 32;
           }
+          let digits = q - numStart;
+          let frac = 0;
           if (d === 46) {
-            d = ++q < end ? buf[q]! : 32;
+            const fracStart = ++q;
+            d = q < end ? buf[q]! : 32;
             while (d >= 48 && d <= 57) {
               mant = mant * 10 + (d - 48);
-              digits++;
-              frac++;
               d = ++q < end ? buf[q]! : 32;
             }
+            frac = q - fracStart;
+            digits += frac;
           }
           if (digits > 0 && BOUNDARY[d] === 1) {
             const v = digits > FAST_DIGITS ? this.num.read(buf, numStart, end) : frac === 0 ? mant : mant / POW10[frac]!;
             this.values[letter] = negative ? -v : v;
             this.present |= b;
             this.valued |= b;
-            p = q;
+            p = d === 32 && q < end ? q + 1 : q;
             continue;
           }
         }

@@ -188,6 +188,8 @@ class Limits {
   readonly allowed: CommandSet | null;
   readonly allowedExtended: ReadonlySet<string>;
   readonly extrusion: number;
+  /** `G0`/`G1` (index = major) pass both command lists: the common line needs no lookup. */
+  readonly plainMove: readonly boolean[];
   constructor(e: Envelope) {
     let mask = 0;
     const v = e.build_volume_mm;
@@ -213,6 +215,8 @@ class Limits {
     this.toolsList = e.tools ?? null;
     this.forbidden = new CommandSet(e.forbidden_commands ?? []);
     this.allowed = e.allowed_commands ? new CommandSet(e.allowed_commands) : null;
+    const passes = (major: number) => !this.forbidden.has(CMD_G, major, -1) && (this.allowed === null || this.allowed.has(CMD_G, major, -1));
+    this.plainMove = [passes(0), passes(1)];
     this.allowedExtended = new Set((e.allowed_extended_commands ?? []).map((n) => n.toUpperCase()));
     this.extrusion = e.extrusion_mm?.max ?? Infinity;
   }
@@ -333,6 +337,21 @@ export class Machine {
 
   private commands(t: LineTokens, n: number): void {
     const lim = this.lim;
+    if (n === 1 && t.cmdLetter[0] === CMD_G && t.cmdSub[0]! < 0) {
+      const major = t.cmdMajor[0]!;
+      if (major <= 1 && lim.plainMove[major] === true) {
+        // the common line, a lone `G0`/`G1` no command list names: what the general path below
+        // does for it (one consumer, S and F for the spindle and feed, no M command)
+        const valued = t.valued;
+        if ((valued & bit(F)) !== 0) this.setFeed(t);
+        this.spindleStarted = false;
+        if ((valued & bit(S)) !== 0) this.setSpindle(t.values[S]!, this.spindleOn);
+        if ((t.present & bit(T)) !== 0) this.toolChange(t);
+        this.motion = major;
+        this.move(t, major, false);
+        return;
+      }
+    }
     let motion = MOTION_NONE;
     let consumers = 0; // commands that read the axis words
     let machineCoords = false;
