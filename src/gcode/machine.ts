@@ -228,7 +228,8 @@ const AXIS_NAMES = ['x', 'y', 'z'] as const;
 export class Machine {
   private readonly lim: Limits;
   // modal state
-  private readonly pos = new Float64Array(3);
+  /** The position; after a move it is that move's `target` array, and `start` the one before (swapped, not copied). */
+  private pos = new Float64Array(3);
   private readonly offset = new Float64Array(3);
   private known = 0; // bit per axis: position known
   private offsetUnknown = 0; // bit per axis: G92 set while the position was unknown
@@ -274,8 +275,8 @@ export class Machine {
   // scratch
   private readonly scratch = new Float64Array(5);
   private readonly centre = new Float64Array(2);
-  private readonly target = new Float64Array(3);
-  private readonly start = new Float64Array(3);
+  private target = new Float64Array(3);
+  private start = new Float64Array(3);
   private readonly point = new Float64Array(2);
   private line = 0;
 
@@ -303,6 +304,21 @@ export class Machine {
       return;
     }
     const n = t.cmdCount;
+    if (n === 1 && t.cmdLetter[0] === CMD_G && t.cmdSub[0]! < 0) {
+      const major = t.cmdMajor[0]!;
+      if (major <= 1 && this.lim.plainMove[major] === true) {
+        // the common line, a lone `G0`/`G1` no command list names: what the general path
+        // does for it in commands() (one consumer, S and F for the spindle and feed, no M command)
+        const valued = t.valued;
+        if ((valued & bit(F)) !== 0) this.setFeed(t);
+        this.spindleStarted = false;
+        if ((valued & bit(S)) !== 0) this.setSpindle(t.values[S]!, this.spindleOn);
+        if ((t.present & bit(T)) !== 0) this.toolChange(t);
+        this.motion = major;
+        this.move(t, major, false);
+        return;
+      }
+    }
     if (n === 0) {
       if (t.present === 0) return;
       this.wordsOnly(t);
@@ -337,21 +353,6 @@ export class Machine {
 
   private commands(t: LineTokens, n: number): void {
     const lim = this.lim;
-    if (n === 1 && t.cmdLetter[0] === CMD_G && t.cmdSub[0]! < 0) {
-      const major = t.cmdMajor[0]!;
-      if (major <= 1 && lim.plainMove[major] === true) {
-        // the common line, a lone `G0`/`G1` no command list names: what the general path below
-        // does for it (one consumer, S and F for the spindle and feed, no M command)
-        const valued = t.valued;
-        if ((valued & bit(F)) !== 0) this.setFeed(t);
-        this.spindleStarted = false;
-        if ((valued & bit(S)) !== 0) this.setSpindle(t.values[S]!, this.spindleOn);
-        if ((t.present & bit(T)) !== 0) this.toolChange(t);
-        this.motion = major;
-        this.move(t, major, false);
-        return;
-      }
-    }
     let motion = MOTION_NONE;
     let consumers = 0; // commands that read the axis words
     let machineCoords = false;
@@ -735,9 +736,6 @@ export class Machine {
     const unknownTargets = targeted & ~known & lim.volMask;
     if (unknownTargets !== 0) this.report('position_unknown', axisNames(unknownTargets), null);
 
-    this.start[0] = pos[0]!;
-    this.start[1] = pos[1]!;
-    this.start[2] = pos[2]!;
     const dx = target[0]! - pos[0]!;
     const dy = target[1]! - pos[1]!;
     const dz = target[2]! - pos[2]!;
@@ -754,9 +752,10 @@ export class Machine {
       if (motion === MOTION_BEZIER) this.bezierBounds(t, known);
       this.include(target, targeted & known);
     }
-    pos[0] = target[0]!;
-    pos[1] = target[1]!;
-    pos[2] = target[2]!;
+    // the target becomes the position, the old position the move's start (for layer())
+    this.target = this.start;
+    this.start = pos;
+    this.pos = target;
     this.known = known;
     if (targeted === 0 && eDelta === 0 && (valued & (bit(E) | ARC_WORDS)) === 0) return;
     this.moves++;
@@ -784,7 +783,7 @@ export class Machine {
   }
 
   /**
-   * Layer bookkeeping for the extruding move just made, from `start` to `target` (read from the
+   * Layer bookkeeping for the extruding move just made, from `start` to `pos` (read from the
    * arrays: doubles passed to a call that is not inlined would each be boxed on the heap). A new planar layer rests on the highest recent layer whose XY extent holds
    * the move (so a prime line beside the part, or the previous object of a sequential print, is
    * not taken for the layer below); with none, it rests on the bed at Z = 0.
@@ -792,9 +791,9 @@ export class Machine {
   private layer(): void {
     const sx = this.start[0]!;
     const sy = this.start[1]!;
-    const ex = this.target[0]!;
-    const ey = this.target[1]!;
-    const z = this.target[2]!;
+    const ex = this.pos[0]!;
+    const ey = this.pos[1]!;
+    const z = this.pos[2]!;
     const dz = z - this.start[2]!;
     const ring = this.ring;
     if (Math.abs(dz) <= LENGTH_EPS) {
@@ -854,8 +853,8 @@ export class Machine {
   private grow(i: number): void {
     const sx = this.start[0]!;
     const sy = this.start[1]!;
-    const ex = this.target[0]!;
-    const ey = this.target[1]!;
+    const ex = this.pos[0]!;
+    const ey = this.pos[1]!;
     const r = this.ring;
     const o = i * 5;
     if (ex < r[o + 1]!) r[o + 1] = ex;
