@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { Session } from '../api';
-import { navigate } from '../router';
+import { AppLink } from './AppLink';
 
 export interface NavItem {
   path: string;
@@ -29,22 +29,6 @@ export function visibleNav(session: Session): NavItem[] {
   return NAV.filter((n) => !n.permission || (Array.isArray(n.permission) ? n.permission : [n.permission]).some((p) => session.permissions.includes(p)));
 }
 
-function Link({ to, children, current }: { to: string; children: ReactNode; current: boolean }) {
-  return (
-    <a
-      href={to}
-      aria-current={current ? 'page' : undefined}
-      onClick={(e) => {
-        if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-        e.preventDefault();
-        navigate(to);
-      }}
-    >
-      {children}
-    </a>
-  );
-}
-
 export function Layout({ session, path, onLogout, children }: { session: Session; path: string; onLogout: () => void; children: ReactNode }) {
   const roleLabel = (session.role ?? 'api token').replace(/_/g, ' ');
   return (
@@ -66,7 +50,7 @@ export function Layout({ session, path, onLogout, children }: { session: Session
               {n.upcoming ? (
                 <span className="upcoming" title="This module is not available in this version yet">{n.label}</span>
               ) : (
-                <Link to={n.path} current={n.path === path}>{n.label}</Link>
+                <AppLink to={n.path} current={n.path === path}>{n.label}</AppLink>
               )}
             </li>
           ))}

@@ -8,6 +8,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, type Session } from '../api';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { AppLink } from '../components/AppLink';
 import { navigate, useLocation } from '../router';
 import { fieldErrors, ItemForm } from './ClassificationForm';
 import { ItemDetail, ItemRegister } from './ClassificationRegister';
@@ -27,17 +28,9 @@ function Tabs({ view, session }: { view: string; session: Session }) {
       <ul>
         {tabs.map((t) => (
           <li key={t.view}>
-            <a
-              href={`/classification?view=${t.view}`}
-              aria-current={current === t.view ? 'page' : undefined}
-              onClick={(e) => {
-                if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-                e.preventDefault();
-                navigate(`/classification?view=${t.view}`);
-              }}
-            >
+            <AppLink to={`/classification?view=${t.view}`} current={current === t.view}>
               {t.label}
-            </a>
+            </AppLink>
           </li>
         ))}
       </ul>

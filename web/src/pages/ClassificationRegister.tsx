@@ -10,6 +10,7 @@ import { api, ApiError, type Session } from '../api';
 import { DataTable } from '../components/DataTable';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ReceiptBadge } from '../components/ReceiptBadge';
+import { AppLink } from '../components/AppLink';
 import { navigate } from '../router';
 import { fieldErrors, ItemForm } from './ClassificationForm';
 import { ClassificationResultView, DestinationTable } from './ClassificationResult';
@@ -18,9 +19,9 @@ import { CountrySelect, fmtTime, StatusBadge, useItemSchema, type Classification
 function ItemLink({ id, children }: { id: string; children: string }) {
   const to = `/classification?view=item&id=${encodeURIComponent(id)}`;
   return (
-    <a href={to} onClick={(e) => (e.metaKey || e.ctrlKey ? undefined : (e.preventDefault(), navigate(to)))}>
+    <AppLink to={to}>
       {children}
-    </a>
+    </AppLink>
   );
 }
 

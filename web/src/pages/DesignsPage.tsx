@@ -9,6 +9,7 @@ import { api, type Session } from '../api';
 import { DataTable } from '../components/DataTable';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ReceiptBadge } from '../components/ReceiptBadge';
+import { AppLink } from '../components/AppLink';
 import { navigate } from '../router';
 import { BundleLink, fmtTime, short, TicketsTable, TicketState, useLogKey, type Ticket, type TicketBundle } from './TicketsPage';
 
@@ -64,9 +65,9 @@ const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 function DesignLink({ d }: { d: Design }) {
   const to = `/designs/${encodeURIComponent(d.id)}`;
   return (
-    <a href={to} onClick={(e) => (e.metaKey || e.ctrlKey ? undefined : (e.preventDefault(), navigate(to)))}>
+    <AppLink to={to}>
       {d.name}
-    </a>
+    </AppLink>
   );
 }
 
@@ -75,7 +76,7 @@ function ClassificationLink({ item }: { item: Design['item'] }) {
   const to = `/classification?view=item&id=${encodeURIComponent(item.id)}`;
   return (
     <span>
-      <a href={to} onClick={(e) => (e.metaKey || e.ctrlKey ? undefined : (e.preventDefault(), navigate(to)))}>{item.name ?? item.id}</a>{' '}
+      <AppLink to={to}>{item.name ?? item.id}</AppLink>{' '}
       {item.classification ? (
         <span className={`badge-status ${item.classification.status === 'not_controlled' ? 'ok' : item.classification.status === 'controlled' ? 'failed' : 'pending'}`}>
           {item.classification.status.replace(/_/g, ' ')}
@@ -284,7 +285,7 @@ function DesignDetail({ id, session }: { id: string; session: Session }) {
   return (
     <section>
       <p>
-        <a href="/designs" onClick={(e) => (e.preventDefault(), navigate('/designs'))}>← Designs &amp; tickets</a>
+        <AppLink to="/designs">← Designs &amp; tickets</AppLink>
       </p>
       <h1>{d.name}</h1>
       <div className="tk-cards">

@@ -9,7 +9,7 @@ import { api } from '../api';
 import { DataTable } from '../components/DataTable';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ReceiptBadge } from '../components/ReceiptBadge';
-import { navigate } from '../router';
+import { AppLink } from '../components/AppLink';
 
 export interface Ticket {
   jti: string;
@@ -91,9 +91,9 @@ export function BundleLink({ bundle, jti }: { bundle: TicketBundle; jti: string 
 function TicketLink({ jti }: { jti: string }) {
   const to = `/tickets/${encodeURIComponent(jti)}`;
   return (
-    <a href={to} onClick={(e) => (e.metaKey || e.ctrlKey ? undefined : (e.preventDefault(), navigate(to)))}>
+    <AppLink to={to}>
       <code>{jti}</code>
-    </a>
+    </AppLink>
   );
 }
 

@@ -79,17 +79,9 @@ export function DaysLeft({ view, overdue }: { view: CaseView | null | undefined;
 function Queues({ queues, current, onPick, mine, overdue }: { queues: QueueCount[]; current: string; onPick: (q: string) => void; mine: boolean; overdue: number }) {
   const link = (key: string, label: string, extra: string, isCurrent: boolean) => (
     <li key={key}>
-      <a
-        href={`/cases?queue=${encodeURIComponent(key)}`}
-        aria-current={isCurrent ? 'page' : undefined}
-        onClick={(e) => {
-          if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-          e.preventDefault();
-          onPick(key);
-        }}
-      >
+      <AppLink to={`/cases?queue=${encodeURIComponent(key)}`} current={isCurrent} onNavigate={() => onPick(key)}>
         <span className="lic-queue-name">{label}</span> <span className="lic-queue-count">{extra}</span>
-      </a>
+      </AppLink>
     </li>
   );
   return (

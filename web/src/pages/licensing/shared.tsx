@@ -3,9 +3,8 @@
  * vocabularies, fetched once), in-app links, status badges whose words carry
  * the meaning (colour only repeats it), and date and quantity formatting.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../../api';
-import { navigate } from '../../router';
 import type { Reference, Screening } from './types';
 
 let referencePromise: Promise<Reference> | undefined;
@@ -30,22 +29,7 @@ export function useReference(): { ref: Reference | null; error: unknown } {
   return { ref, error };
 }
 
-/** A link that navigates inside the single-page app (and still opens in a new tab with a modifier). */
-export function AppLink({ to, children, className }: { to: string; children: ReactNode; className?: string }) {
-  return (
-    <a
-      href={to}
-      className={className}
-      onClick={(e) => {
-        if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-        e.preventDefault();
-        navigate(to);
-      }}
-    >
-      {children}
-    </a>
-  );
-}
+export { AppLink } from '../../components/AppLink';
 
 export const words = (s: string) => s.replace(/_/g, ' ');
 export const fmtTime = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/(:\d\d)(\.\d+)?Z$/, '$1 UTC').replace(/:\d\d UTC$/, ' UTC') : '—');

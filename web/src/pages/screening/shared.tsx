@@ -5,7 +5,7 @@
  */
 import type { ReactNode } from 'react';
 import type { Session } from '../../api';
-import { navigate } from '../../router';
+import { AppLink } from '../../components/AppLink';
 import { countryLabel, words } from '../licensing/shared';
 import type { Explanation, ListedEntity, Match } from './types';
 
@@ -29,19 +29,10 @@ export const viewHref = (view: View, params: Record<string, string> = {}) => `/s
 
 /** An in-app link to a screening view. */
 export function ViewLink({ view, params, children, current }: { view: View; params?: Record<string, string>; children: ReactNode; current?: boolean }) {
-  const to = viewHref(view, params);
   return (
-    <a
-      href={to}
-      aria-current={current ? 'page' : undefined}
-      onClick={(e) => {
-        if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-        e.preventDefault();
-        navigate(to);
-      }}
-    >
+    <AppLink to={viewHref(view, params)} {...(current !== undefined ? { current } : {})}>
       {children}
-    </a>
+    </AppLink>
   );
 }
 
