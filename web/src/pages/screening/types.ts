@@ -3,38 +3,12 @@
 export type PartyType = 'person' | 'organisation' | 'vessel' | 'aircraft';
 export type DecisionValue = 'true_positive' | 'false_positive';
 
-export interface TokenMatch {
-  query: string;
-  list: string;
-  similarity: number;
-  how: 'exact' | 'romanisation' | 'typo' | 'vowels' | 'initial' | 'legal form' | 'legal form differs';
-  edits?: number;
-}
+// The matcher's explanation and the list tallies are the server's own types (pure, no runtime code).
+import type { Match } from '../../../../src/screening/match/types.js';
+import type { ListCounts } from '../../../../src/screening/model.js';
 
-export interface Evidence {
-  kind: 'type' | 'country' | 'date_of_birth' | 'alias_quality' | 'joined_tokens';
-  effect: number;
-  detail: string;
-}
-
-export interface Explanation {
-  name_kind: 'primary' | 'alias' | 'weak alias' | 'original script' | 'previous name';
-  query_normalised: string;
-  list_normalised: string;
-  name_score: number;
-  tokens: TokenMatch[];
-  unmatched_query: string[];
-  unmatched_list: string[];
-  evidence: Evidence[];
-}
-
-export interface Match {
-  entity_id: string;
-  list: string;
-  matched_name: string;
-  score: number;
-  explanation: Explanation;
-}
+export type { Evidence, Explanation, Match, TokenMatch } from '../../../../src/screening/match/types.js';
+export type { ListCounts };
 
 export interface ListedEntity {
   entity_id?: string;
@@ -169,16 +143,6 @@ export interface Alert {
   created_at: string;
   closed_at: string | null;
   decision: Decision | null;
-}
-
-export interface ListCounts {
-  entities: number;
-  by_type: Record<string, number>;
-  names: number;
-  aliases: number;
-  addresses: number;
-  records: Record<string, number>;
-  skipped: Record<string, number>;
 }
 
 export interface ListVersion {
