@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { seedDemo, type DemoCredential } from '../../src/app/seed.js';
 import type { RunningServer } from '../../src/app/server.js';
-import { launchBrowser, screenshot } from '../../src/shared/test-support/browser.js';
+import { launchBrowser, screenshot, signInThroughUi } from '../../src/shared/test-support/browser.js';
 import { openTestServices, type TestServices } from '../../src/shared/test-support/databases.js';
 import { startTestServer } from '../../src/shared/test-support/http.js';
 
@@ -37,11 +37,7 @@ describe('classification in Chromium (SPINE step 1)', () => {
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const officer = creds.find((c) => c.email === 'officer@aurora.example')!;
-    await page.goto(server.url + '/');
-    await page.getByLabel('E-mail').fill(officer.email);
-    await page.getByLabel('Password').fill(officer.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await signInThroughUi(page, server.url, officer.email, officer.password);
   });
   afterAll(async () => {
     await browser?.close();

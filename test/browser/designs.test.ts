@@ -12,7 +12,7 @@ import { seedDemo, type DemoCredential } from '../../src/app/seed.js';
 import type { RunningServer } from '../../src/app/server.js';
 import { findOrganisation } from '../../src/identity/service.js';
 import { parseVerifierKey } from '../../src/ledger/core/keys.js';
-import { launchBrowser, screenshot } from '../../src/shared/test-support/browser.js';
+import { launchBrowser, screenshot, signInThroughUi } from '../../src/shared/test-support/browser.js';
 import { openTestServices, type TestServices } from '../../src/shared/test-support/databases.js';
 import { client, startTestServer } from '../../src/shared/test-support/http.js';
 import { sharedData } from '../../src/shared/test-support/shared-data.js';
@@ -27,13 +27,7 @@ describe('designs, devices and print tickets in Chromium (SPINE step 5)', () => 
   const host = { id: '', content: rsaKeys(), signing: edKeys() };
   let licence: { id: string; reference: string };
 
-  const signIn = async (page: Page, email: string) => {
-    await page.goto(server.url + '/');
-    await page.getByLabel('E-mail').fill(email);
-    await page.getByLabel('Password').fill(creds.find((c) => c.email === email)!.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
-  };
+  const signIn = (page: Page, email: string) => signInThroughUi(page, server.url, email, creds.find((c) => c.email === email)!.password);
 
   beforeAll(async () => {
     services = await openTestServices('sqlite');

@@ -26,7 +26,7 @@ import type { RunningServer } from '../../src/app/server.js';
 import { DEMO_MACHINE_SPEC, demoPdf, seedLicensingDemo } from '../../src/licensing/demo.js';
 import { configureLicensing, type LicensingSeams } from '../../src/licensing/seams.js';
 import { unListScreener } from '../../src/licensing/test-support/screening.js';
-import { launchBrowser, screenshot } from '../../src/shared/test-support/browser.js';
+import { launchBrowser, screenshot, signInThroughUi } from '../../src/shared/test-support/browser.js';
 import { openTestServices, type TestServices } from '../../src/shared/test-support/databases.js';
 import { signIn as apiSignIn, startTestServer, type Client } from '../../src/shared/test-support/http.js';
 
@@ -55,11 +55,7 @@ describe('licensing in Chromium (SPINE steps 3, 4 and 8)', () => {
     if (users[key]) return users[key]!;
     const context = await browser.newContext({ viewport: { width, height: 900 } });
     const page = await context.newPage();
-    await page.goto(server.url + '/');
-    await page.getByLabel('E-mail').fill(email);
-    await page.getByLabel('Password').fill(password(email));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await signInThroughUi(page, server.url, email, password(email));
     users[key] = page;
     return page;
   }

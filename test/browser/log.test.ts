@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { seedDemo, type DemoCredential } from '../../src/app/seed.js';
 import type { RunningServer } from '../../src/app/server.js';
 import { logDecisiveEvents } from '../../src/ledger/decisive.js';
-import { launchBrowser, screenshot } from '../../src/shared/test-support/browser.js';
+import { launchBrowser, screenshot, signInThroughUi } from '../../src/shared/test-support/browser.js';
 import { openTestServices, type TestServices } from '../../src/shared/test-support/databases.js';
 import { startTestServer } from '../../src/shared/test-support/http.js';
 
@@ -34,10 +34,7 @@ describe('the transparency log page in Chromium', () => {
   it('verifies receipts in the browser against the log key, and fails a forged one', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const auditor = creds.find((c) => c.email === 'auditor@authority.example')!;
-    await page.goto(server.url + '/');
-    await page.getByLabel('E-mail').fill(auditor.email);
-    await page.getByLabel('Password').fill(auditor.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInThroughUi(page, server.url, auditor.email, auditor.password);
     await page.getByRole('link', { name: 'Transparency log' }).click();
     await expect.poll(() => page.getByTestId('checkpoint').textContent()).toContain('\n13\n');
     for (const index of ['0', '6', '12']) {

@@ -27,7 +27,7 @@ import type { Browser, Page } from 'playwright-core';
 import { seedDemo, type DemoCredential } from '../../src/app/seed.js';
 import type { RunningServer } from '../../src/app/server.js';
 import { demoListDir, seedScreeningDemo } from '../../src/screening/demo.js';
-import { launchBrowser, screenshot } from '../../src/shared/test-support/browser.js';
+import { launchBrowser, screenshot, signInThroughUi } from '../../src/shared/test-support/browser.js';
 import { openTestServices, type TestServices } from '../../src/shared/test-support/databases.js';
 import { startTestServer } from '../../src/shared/test-support/http.js';
 
@@ -52,11 +52,7 @@ describe('screening in Chromium (SPINE step 2)', () => {
     if (users[key]) return users[key]!;
     const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
     const page = await context.newPage();
-    await page.goto(server.url + '/');
-    await page.getByLabel('E-mail').fill(email);
-    await page.getByLabel('Password').fill(password(email));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await signInThroughUi(page, server.url, email, password(email));
     users[key] = page;
     return page;
   }

@@ -21,3 +21,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
+
+/** Sign in through the login page, as a user does, and wait for the overview. */
+export async function signInThroughUi(page: Page, serverUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(serverUrl + '/');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+}
