@@ -24,7 +24,7 @@ export async function seedDemoWorld(services: Services): Promise<DemoCredential[
   const credentials = await seedDemo(services);
   if (!(await findOrganisation(services.database.db, DEMO_EXPORTER))) return credentials; // not the demo world
   // Lists first: the demo cases' parties are then screened against them.
-  await seedScreeningDemo(services);
+  await seedScreeningDemo(services, { exporter: DEMO_EXPORTER });
   await seedLicensingDemo(services, { exporter: DEMO_EXPORTER, authority: DEMO_AUTHORITY });
   await services.ledger.integrate();
   return credentials;

@@ -44,7 +44,7 @@ describe.each(DIALECTS)('seedScreeningDemo on %s', (dialect) => {
   });
 
   it('loads the lists, logs their activation, and flags the Sirius customer but not the look-alike', async () => {
-    const demo = (await seedScreeningDemo(s))!;
+    const demo = (await seedScreeningDemo(s, { exporter: 'Aurora Additive GmbH' }))!;
     expect(demo.versions.map((v) => [v.list, v.entities]).sort()).toEqual([
       ['us-bis-dpl', 461],
       ['us-ofac-cons', 442],
@@ -63,6 +63,6 @@ describe.each(DIALECTS)('seedScreeningDemo on %s', (dialect) => {
     expect(alerts.map((a) => [a.entity_id, a.list, a.matched_name])).toEqual([['18783', 'us-ofac-cons', 'KONTSERN SIRIUS OAO']]);
     expect(alerts[0]!.match.explanation.tokens.map((t) => t.how)).toEqual(expect.arrayContaining(['exact', 'legal form']));
 
-    expect(await seedScreeningDemo(s)).toBeNull();
+    expect(await seedScreeningDemo(s, { exporter: 'Aurora Additive GmbH' })).toBeNull();
   });
 });

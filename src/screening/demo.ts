@@ -22,9 +22,6 @@ import { screeningRuntime } from './runtime.js';
 import { loadListFiles } from './service.js';
 import type { ListVersionView } from './versions.js';
 
-/** The demo exporter of src/app/seed.ts. */
-export const DEMO_EXPORTER = 'Aurora Additive GmbH';
-
 export const DEMO_CUSTOMERS: PartyInput[] = [
   // Открытое акционерное общество «Концерн «Сириус», romanised: on OFAC's Consolidated List as KONTSERN SIRIUS OAO.
   { name: 'Otkrytoe Aktsionernoe Obshchestvo Kontsern Sirius', country: 'RU', type: 'organisation', reference: 'DEMO-0001 (invented customer record)' },
@@ -64,7 +61,7 @@ export interface ScreeningDemo {
  * customers to the demo exporter when it has none (each screened at once: the
  * Sirius customer raises an alert). Returns null when there was nothing to do.
  */
-export async function seedScreeningDemo(services: Services): Promise<ScreeningDemo | null> {
+export async function seedScreeningDemo(services: Services, opts: { exporter: string }): Promise<ScreeningDemo | null> {
   const { database, clock } = services;
   const db = database.db;
   const versions: ListVersionView[] = [];
@@ -81,7 +78,7 @@ export async function seedScreeningDemo(services: Services): Promise<ScreeningDe
     for (const l of loaded) if (l.rescreen_job) await jobs.runJob(l.rescreen_job);
   }
   const customers: PartyView[] = [];
-  const org = await findOrganisation(db, DEMO_EXPORTER);
+  const org = await findOrganisation(db, opts.exporter);
   if (org) {
     const has = await db.selectFrom('screening_parties').select('id').where('organisation_id', '=', org.id).limit(1).executeTakeFirst();
     if (!has) {

@@ -97,7 +97,7 @@ describe('screening in Chromium (SPINE step 2)', () => {
     services.clock.set(new Date());
     creds = (await seedDemo(services))!;
     // the first-start seed: OFAC Consolidated and BIS DPL loaded, four customers of the demo exporter screened
-    await seedScreeningDemo(services);
+    await seedScreeningDemo(services, { exporter: 'Aurora Additive GmbH' });
     server = await startTestServer(services);
     browser = await launchBrowser();
   }, LONG);
