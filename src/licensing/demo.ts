@@ -61,7 +61,8 @@ export function demoPdf(title: string): Uint8Array {
   return new TextEncoder().encode(out);
 }
 
-const DUE_DILIGENCE: ApplicationContent['due_diligence'] = {
+/** The due-diligence evidence of a careful exporter (demo cases, the spine test). */
+export const DEMO_DUE_DILIGENCE: ApplicationContent['due_diligence'] = {
   re_export_undertaking: true,
   accepts_post_shipment_verification: true,
   declined_installation_or_training: false,
@@ -160,7 +161,7 @@ export async function seedLicensingDemo(services: Services, orgs: LicensingDemoO
         end_use: civil('Wichita'),
         production_volume: { parts_per_year: 6000, feedstock_kg_per_year: 1200, machines_installed: 4 },
         commercial: { payment_terms: 'letter_of_credit', delivery_terms: 'DAP Wichita, KS', delivery_date: '2026-09-30' },
-        due_diligence: DUE_DILIGENCE,
+        due_diligence: DEMO_DUE_DILIGENCE,
         declaration: { accepted: true, name: 'Demo applicant' },
       },
       endUser('DEMO Wichita Aero Structures LLC (invented)', 'US', '3801 S Oliver St, Wichita, KS 67210'),
@@ -178,7 +179,7 @@ export async function seedLicensingDemo(services: Services, orgs: LicensingDemoO
         end_use: civil('Montréal'),
         production_volume: { parts_per_year: 3000, feedstock_kg_per_year: 800, machines_installed: 2 },
         commercial: { payment_terms: 'invoice_with_credit', delivery_terms: 'DAP Montréal, QC', delivery_date: '2026-06-30' },
-        due_diligence: DUE_DILIGENCE,
+        due_diligence: DEMO_DUE_DILIGENCE,
         declaration: { accepted: true, name: 'Demo applicant' },
       },
       endUser('DEMO Laurentian Aerostructures Inc. (invented)', 'CA', '2000 Rue Demo, Montréal, QC'),
