@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { FabgateError } from '../shared/errors.js';
+import { describeIssues } from '../shared/zod-issues.js';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
@@ -102,7 +103,7 @@ export function parseEnvelope(input: unknown): Envelope {
   if (!result.success) {
     throw new FabgateError(
       'GCODE_ENVELOPE_INVALID',
-      `envelope is not valid: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      `envelope is not valid: ${describeIssues(result.error)}`,
       'invalid_input',
       { issues: result.error.issues.map((i) => ({ path: i.path, message: i.message })) },
     );

@@ -18,6 +18,7 @@ import type { CommandRegistrar } from '../cli/program.js';
 import type { OrganisationKind, Role } from '../identity/permissions.js';
 import { findOrganisation } from '../identity/service.js';
 import { FabgateError } from '../shared/errors.js';
+import { describeIssues } from '../shared/zod-issues.js';
 import { contentSchema, partyInputSchema, valueSchema } from './model.js';
 import { authorityView, exporterView } from './presenters.js';
 import { addDocument, addItem, addParty, checklistOf, createApplication, listApplications, loadApplication, loadSnapshot } from './store/applications.js';
@@ -84,8 +85,7 @@ function parseApplicationFile(text: string) {
   }
   const r = applicationFileSchema.safeParse(value);
   if (!r.success) {
-    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new FabgateError('LICENSING_CLI_INPUT_INVALID', `not an application file: ${issues.slice(0, 3).join('; ')}`, 'invalid_input', { issues });
+    throw new FabgateError('LICENSING_CLI_INPUT_INVALID', `not an application file: ${describeIssues(r.error, 3)}`, 'invalid_input', { issues: r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) });
   }
   return r.data;
 }

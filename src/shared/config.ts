@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { FabgateError } from './errors.js';
+import { describeIssues } from './zod-issues.js';
 
 /**
  * Every setting Fabgate reads from its environment, parsed once at start-up.
@@ -57,8 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const picked = Object.fromEntries(Object.keys(ConfigSchema.shape).filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
   const parsed = ConfigSchema.safeParse(picked);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new FabgateError('CONFIG_INVALID', `invalid configuration: ${issues}`, 'invalid_input', parsed.error.issues);
+    throw new FabgateError('CONFIG_INVALID', `invalid configuration: ${describeIssues(parsed.error)}`, 'invalid_input', parsed.error.issues);
   }
   const c = parsed.data;
   return {

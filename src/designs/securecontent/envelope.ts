@@ -1,5 +1,7 @@
 import { createHash, createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { z } from 'zod';
+import { describeIssues } from '../../shared/zod-issues.js';
 import { open as openFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
@@ -9,7 +11,6 @@ import { canonicalJson } from '../../ledger/core/canonical-json.js';
 import { ChunkOpener, ChunkSealer, statement, TAG_LENGTH, TRAILER_LENGTH } from './envelope-chunks.js';
 import { designError, isDesignError } from './errors.js';
 import { fileChunks, ShortReadError } from './file-chunks.js';
-import { HEX64, integer, list, literal, oneOf, record, text } from './json-shape.js';
 import { keyFingerprint, spkiDer } from './keys.js';
 import type { ConsumerSpec } from './protect.js';
 import { chain } from './safe-zip.js';
@@ -73,32 +74,31 @@ export interface EnvelopeHeader {
   signer?: { alg: 'Ed25519'; keyId: string; publicKey: string };
 }
 
-const headerShape = record(
-  {
-    format: literal('fabgate.envelope'),
-    version: literal(FORMAT_VERSION),
-    cipher: literal('AES-256-GCM-STREAM'),
-    chunkSize: integer({ min: 1024, max: 16 * 1024 * 1024 }),
-    nonce: text({ max: 16, pattern: /^[A-Za-z0-9+/]{16}$/ }),
-    contentType: text({ min: 1, max: 200 }),
-    name: text({ max: 255 }),
-    recipients: list(
-      record(
-        {
-          consumerId: text({ min: 1, max: 256 }),
-          keyId: text({ max: 256 }),
-          keyFingerprint: text({ max: 64, pattern: HEX64 }),
-          wrap: oneOf('RSA-OAEP-256', 'RSA-OAEP'),
-          wrappedKey: text({ max: 2048 }),
-        },
-        ['keyId'],
-      ),
-      { min: 1, max: 10_000 },
-    ),
-    signer: record({ alg: literal('Ed25519'), keyId: text({ max: 64, pattern: HEX64 }), publicKey: text({ max: 256 }) }),
-  },
-  ['name', 'signer'],
-);
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+
+/** The format table of ENVELOPE-FORMAT.md §2: exactly these members. */
+const HeaderSchema = z.strictObject({
+  format: z.literal('fabgate.envelope'),
+  version: z.literal(FORMAT_VERSION),
+  cipher: z.literal('AES-256-GCM-STREAM'),
+  chunkSize: z.number().int().min(1024).max(16 * 1024 * 1024),
+  nonce: z.string().regex(/^[A-Za-z0-9+/]{16}$/, 'must be 12 bytes in base64 (16 characters)'),
+  contentType: z.string().min(1).max(200),
+  name: z.string().max(255).optional(),
+  recipients: z
+    .array(
+      z.strictObject({
+        consumerId: z.string().min(1).max(256),
+        keyId: z.string().max(256).optional(),
+        keyFingerprint: hex64,
+        wrap: z.enum(['RSA-OAEP-256', 'RSA-OAEP']),
+        wrappedKey: z.string().max(2048),
+      }),
+    )
+    .min(1)
+    .max(10_000),
+  signer: z.strictObject({ alg: z.literal('Ed25519'), keyId: hex64, publicKey: z.string().max(256) }).optional(),
+});
 
 export interface SealOptions {
   recipients: readonly ConsumerSpec[];
@@ -185,8 +185,8 @@ function startEnvelope(options: SealOptions, outputBytes: number | undefined): {
     })),
     ...(options.signingKey ? { signer: { alg: 'Ed25519' as const, keyId: keyFingerprint(options.signingKey), publicKey: spkiDer(options.signingKey).toString('base64') } } : {}),
   };
-  const problem = headerShape(header, '');
-  if (problem) throw designError('DESIGN_PACKAGE_INVALID', `envelope header: ${problem}`, { reason: 'header' });
+  const shape = HeaderSchema.safeParse(header);
+  if (!shape.success) throw designError('DESIGN_PACKAGE_INVALID', `envelope header: ${describeIssues(shape.error, 3)}`, { reason: 'header' });
   const headerBytes = Buffer.from(canonicalJson(header), 'utf8');
   const headerHash = createHash('sha256').update(headerBytes).digest();
   const sealer = new ChunkSealer(key, Buffer.from(header.nonce, 'base64'), headerHash, outputBytes);
@@ -306,8 +306,8 @@ export function parseEnvelopeHeader(bytes: Buffer): { header: EnvelopeHeader; he
   } catch {
     throw malformed('the header is not UTF-8 JSON', 'header-json');
   }
-  const problem = headerShape(json, '');
-  if (problem) throw malformed(`the header does not match the format: ${problem}`, 'header-schema');
+  const shape = HeaderSchema.safeParse(json);
+  if (!shape.success) throw malformed(`the header does not match the format: ${describeIssues(shape.error, 3)}`, 'header-schema');
   const header = json as EnvelopeHeader;
   if (canonicalJson(header) !== headerBytes.toString('utf8')) throw malformed('the header is not canonical JSON', 'header-canonical');
   return { header, headerBytes: Buffer.from(headerBytes), headerHash: createHash('sha256').update(headerBytes).digest(), bodyOffset: PREAMBLE_LENGTH + length };

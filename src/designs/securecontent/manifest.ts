@@ -1,7 +1,8 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '../../ledger/core/canonical-json.js';
 import { designError } from './errors.js';
-import { boolean, HEX64, integer, list, literal, record, text } from './json-shape.js';
+import { z } from 'zod';
+import { describeIssues } from '../../shared/zod-issues.js';
 import { keyFingerprint, spkiDer } from './keys.js';
 
 /**
@@ -52,24 +53,25 @@ export interface Manifest {
   signature?: ManifestSignature;
 }
 
-const manifestShape = record(
-  {
-    format: literal(MANIFEST_FORMAT),
-    version: literal(MANIFEST_VERSION),
-    sealId: text({ max: 64, pattern: HEX64 }),
-    parts: list(
-      record({
-        name: text({ min: 2, max: 1024, prefix: '/' }),
-        size: integer({ min: 0 }),
-        sha256: text({ max: 64, pattern: HEX64 }),
-        encrypted: boolean,
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+
+/** The format table of MANIFEST-FORMAT.md §2: exactly these members. */
+const ManifestSchema = z.strictObject({
+  format: z.literal(MANIFEST_FORMAT),
+  version: z.literal(MANIFEST_VERSION),
+  sealId: hex64,
+  parts: z
+    .array(
+      z.strictObject({
+        name: z.string().min(2).max(1024).startsWith('/'),
+        size: z.number().int().min(0),
+        sha256: hex64,
+        encrypted: z.boolean(),
       }),
-      { max: 100_000 },
-    ),
-    signature: record({ alg: literal('Ed25519'), keyId: text({ max: 64, pattern: HEX64 }), publicKey: text({ max: 256 }), value: text({ max: 128 }) }),
-  },
-  ['signature'],
-);
+    )
+    .max(100_000),
+  signature: z.strictObject({ alg: z.literal('Ed25519'), keyId: hex64, publicKey: z.string().max(256), value: z.string().max(128) }).optional(),
+});
 
 export type ManifestBody = Omit<Manifest, 'signature'>;
 
@@ -131,8 +133,8 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   } catch {
     throw invalid('not UTF-8 JSON', 'json');
   }
-  const problem = manifestShape(json, '');
-  if (problem) throw invalid(`does not match the format: ${problem}`, 'schema');
+  const shape = ManifestSchema.safeParse(json);
+  if (!shape.success) throw invalid(`does not match the format: ${describeIssues(shape.error, 3)}`, 'schema');
   const manifest = json as Manifest;
   if (canonicalJson(manifest) !== Buffer.from(bytes).toString('utf8')) throw invalid('is not in canonical JSON form (RFC 8785)', 'not-canonical');
   const names = new Set<string>();

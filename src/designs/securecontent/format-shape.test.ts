@@ -8,7 +8,7 @@ import { consumerSpec, lib3mfConsumer, producerKey } from './test-support/fixtur
 
 /**
  * The manifest and envelope header are checked member by member against their
- * format tables (json-shape.ts). Each case below breaks one rule of a real,
+ * format tables (zod schemas of the format tables). Each case below breaks one rule of a real,
  * valid document and re-serialises it canonically, so that only the shape
  * check can refuse it.
  */
