@@ -47,7 +47,7 @@ function decryptFailed(part: string, why: string) {
  * iterator) all of them concatenated, a fresh copy, where one chunk is handed
  * over as it is. `mapError` turns anything but a DESIGN_* error into one.
  */
-export function batchStream(batches: AsyncIterable<readonly Buffer[]>, mapError: (e: unknown) => Error): Readable {
+function batchStream(batches: AsyncIterable<readonly Buffer[]>, mapError: (e: unknown) => Error): Readable {
   const iterator = batches[Symbol.asyncIterator]();
   let queue: readonly Buffer[] = [];
   let next = 0;

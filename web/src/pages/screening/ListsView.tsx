@@ -244,6 +244,19 @@ function show(v: unknown): string {
   return String(v);
 }
 
+function VersionSelect({ id, label, versions, value, onChange }: { id: string; label: string; versions: ListVersion[]; value: string; onChange: (id: string) => void }) {
+  return (
+    <div className="lic-field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+        {versions.map((v) => (
+          <option key={v.id} value={v.id}>{versionLabel(v)}</option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 function DiffPanel({ versions }: { versions: ListVersion[] }) {
   const lists = useMemo(() => [...new Set(versions.map((v) => v.list))], [versions]);
   const [list, setList] = useState(lists[0] ?? '');
@@ -284,22 +297,8 @@ function DiffPanel({ versions }: { versions: ListVersion[] }) {
           <p className="muted scr-wide">Only one version of this list is loaded: there is nothing to compare yet.</p>
         ) : (
           <>
-            <div className="lic-field">
-              <label htmlFor={`${id}-from`}>From</label>
-              <select id={`${id}-from`} value={from} onChange={(e) => setFrom(e.target.value)}>
-                {of.map((v) => (
-                  <option key={v.id} value={v.id}>{versionLabel(v)}</option>
-                ))}
-              </select>
-            </div>
-            <div className="lic-field">
-              <label htmlFor={`${id}-to`}>To</label>
-              <select id={`${id}-to`} value={to} onChange={(e) => setTo(e.target.value)}>
-                {of.map((v) => (
-                  <option key={v.id} value={v.id}>{versionLabel(v)}</option>
-                ))}
-              </select>
-            </div>
+            <VersionSelect id={`${id}-from`} label="From" versions={of} value={from} onChange={setFrom} />
+            <VersionSelect id={`${id}-to`} label="To" versions={of} value={to} onChange={setTo} />
             <div className="scr-form-actions">
               <button type="submit" disabled={busy || !from || !to || from === to}>{busy ? 'Comparing…' : 'Compare'}</button>
             </div>
