@@ -44,6 +44,21 @@ function Saved({ show }: { show: boolean }) {
   );
 }
 
+/** The save button of a step, its "Saved" notice and its error. */
+function SaveBar({ label, state, locked = false }: { label: string; state: ReturnType<typeof usePatch>; locked?: boolean }) {
+  return (
+    <>
+      <div className="lic-actions">
+        <button type="submit" disabled={state.busy || locked}>
+          {label}
+        </button>
+        <Saved show={state.saved} />
+      </div>
+      <ErrorMessage error={state.error} />
+    </>
+  );
+}
+
 /* ------------------------------------------------------------- general */
 
 export function GeneralStep(p: StepProps) {
@@ -82,13 +97,7 @@ export function GeneralStep(p: StepProps) {
         <label htmlFor={`${id}-title`}>Title (your own reference)</label>
         <input id={`${id}-title`} value={title} maxLength={200} onChange={(e) => setTitle(e.target.value)} />
       </div>
-      <div className="lic-actions">
-        <button type="submit" disabled={s.busy}>
-          Save
-        </button>
-        <Saved show={s.saved} />
-      </div>
-      <ErrorMessage error={s.error} />
+      <SaveBar label="Save" state={s} />
     </form>
   );
 }
@@ -603,13 +612,7 @@ export function EndUseStep(p: StepProps) {
           </label>
         ))}
       </fieldset>
-      <div className="lic-actions">
-        <button type="submit" disabled={s.busy || !p.app.editable}>
-          Save end use
-        </button>
-        <Saved show={s.saved} />
-      </div>
-      <ErrorMessage error={s.error} />
+      <SaveBar label="Save end use" state={s} locked={!p.app.editable} />
     </form>
   );
 }
@@ -694,13 +697,7 @@ export function ProductionStep(p: StepProps) {
           </div>
         </div>
       </fieldset>
-      <div className="lic-actions">
-        <button type="submit" disabled={s.busy || !p.app.editable}>
-          Save production and terms
-        </button>
-        <Saved show={s.saved} />
-      </div>
-      <ErrorMessage error={s.error} />
+      <SaveBar label="Save production and terms" state={s} locked={!p.app.editable} />
     </form>
   );
 }
@@ -884,13 +881,7 @@ export function DueDiligenceStep(p: StepProps) {
         <label htmlFor={`${id}-rem`}>Remarks on the due diligence done</label>
         <textarea id={`${id}-rem`} className="lic-prose" rows={3} maxLength={4000} value={remarks} onChange={(e) => setRemarks(e.target.value)} />
       </div>
-      <div className="lic-actions">
-        <button type="submit" disabled={s.busy || !p.app.editable}>
-          Save due diligence
-        </button>
-        <Saved show={s.saved} />
-      </div>
-      <ErrorMessage error={s.error} />
+      <SaveBar label="Save due diligence" state={s} locked={!p.app.editable} />
     </form>
   );
 }
@@ -939,13 +930,7 @@ export function DeclarationStep(p: StepProps) {
         <label htmlFor={`${id}-name`}>Name of the signatory</label>
         <input id={`${id}-name`} value={name} maxLength={200} onChange={(e) => setName(e.target.value)} autoComplete="name" />
       </div>
-      <div className="lic-actions">
-        <button type="submit" disabled={s.busy || !p.app.editable}>
-          Save declaration
-        </button>
-        <Saved show={s.saved} />
-      </div>
-      <ErrorMessage error={s.error} />
+      <SaveBar label="Save declaration" state={s} locked={!p.app.editable} />
     </form>
   );
 }
